@@ -1,0 +1,65 @@
+// Lint rules, including the layering of DESIGN.md's "shape of the code":
+//   src/core      pure: no I/O, no clock, no randomness, no globals, imports nothing outside core
+//   src/adapters  may use core; one adapter never imports another (the composition root wires them)
+//   src/cli       the composition root: may import anything
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'http', 'https', 'net', 'child_process', 'worker_threads', 'process', 'timers', 'timers/*', 'crypto', 'dgram', 'stream', 'url', 'zlib'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'docs/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Named exports only (STYLE.md).' }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: nodeBuiltins, message: 'src/core is pure: no I/O or platform modules. Put this in an adapter.' },
+          { group: ['**/adapters/**', '**/cli/**', '**/app/**'], message: 'src/core must not import adapters, the app layer or the CLI.' },
+        ],
+      }],
+      'no-restricted-globals': ['error',
+        { name: 'process', message: 'src/core has no globals: pass configuration in.' },
+        { name: 'setTimeout', message: 'src/core has no clock: time comes in with the data.' },
+        { name: 'setInterval', message: 'src/core has no clock: time comes in with the data.' },
+        { name: 'fetch', message: 'src/core does no I/O.' },
+        { name: 'console', message: 'src/core does no I/O: return values, let adapters log.' },
+        { name: 'Buffer', message: 'src/core is platform-neutral: use Uint8Array.' },
+      ],
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'src/core has no clock: time comes in with the data.' },
+        { object: 'Math', property: 'random', message: 'src/core is deterministic: take a seeded generator as input.' },
+        { object: 'performance', property: 'now', message: 'src/core has no clock.' },
+      ],
+      'no-restricted-syntax': ['error',
+        { selector: 'ExportDefaultDeclaration', message: 'Named exports only (STYLE.md).' },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'src/core has no clock: time comes in with the data.' },
+      ],
+    },
+  },
+  {
+    files: ['src/adapters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['../../adapters/*', '../*/**', '!../../core/**'], message: 'An adapter must not import another adapter; wire them in the composition root (src/cli).' },
+          { group: ['**/cli/**'], message: 'Adapters must not import the CLI.' },
+          { group: ['**/core/*/*', '!**/core/*/index.js'], message: 'Import core folders through their index.ts, not deep files.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['bin/**/*.js', 'scripts/**/*.mjs', 'eslint.config.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+);
