@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { demoCommand } from './commands/demo.js';
 import { evalCommand } from './commands/eval-nab.js';
 
 export function buildProgram(): Command {
@@ -6,6 +7,7 @@ export function buildProgram(): Command {
     .description('Vigil: operations insight for any stack that speaks Prometheus, OpenTelemetry and webhooks')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
+  program.addCommand(demoCommand());
   program.addCommand(evalCommand());
   return program;
 }

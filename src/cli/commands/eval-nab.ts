@@ -70,7 +70,9 @@ function formatTable(results: ProfileResult[], fileCount: number): string {
 }
 
 export function evalCommand(): Command {
-  const cmd = new Command('eval').description('Backtest the default detector on labelled data');
+  const cmd = new Command('eval')
+    .description('Backtest the default detector on labelled data')
+    .addHelpText('after', '\nExample:\n  vigil eval nab --data <dir> --labels <combined_windows.json> [--out <dir>] [--name vigil]');
   cmd
     .command('nab')
     .description('Score the default detector on a NAB-format corpus with NAB\'s three profiles')

@@ -45,23 +45,34 @@ export const STAT_NAMES = ['none', 'point', 'shift', 'variance', 'stuck'] as con
 // ---- tuning constants (one default model for every series; see the ADR for how they were chosen)
 const DAY_SEC = 86_400;
 const WEEK_SEC = 7 * DAY_SEC;
-const DAY_BINS = 48;
+const DAY_BINS = 96;
 const WEEK_BINS = 7;
 const WARMUP_POINTS = 24; // no score before this many points
 const ALPHA_LEVEL = 0.06;
+const ALPHA_OFFSET = 0.01;
 const ALPHA_TREND = 0.004;
 const TREND_DAMPING = 0.98;
-const ALPHA_SEASON = 0.15;
+const ALPHA_SEASON = 0.25;
 const ALPHA_WEEK = 0.05;
 const ALPHA_SCALE = 0.02;
 const ALPHA_GATE = 0.01;
+const GATE_RATIO = 0.7;
 const ALPHA_SHORT = 0.15;
+const ALPHA_LONG = 0.03;
 const ALPHA_REPEAT = 0.01;
+const ALPHA_TRACK = 0.1;
+const ALPHA_TRACK_S = 0.02;
+const OFFSET_BOOST = 0.05;
 const HUBER_K = 3;
 const TAIL_Q = 0.97; // tracked quantile of each statistic
 const TAIL_ETA = 0.05; // step of the quantile tracker, in units of the mean excess
 const ALPHA_EXCESS = 0.02;
-const N_TESTS = 4;
+const N_TESTS = 7;
+const ENV_DECAY = 0.99;
+const ENV_KEEP = 0.3;
+const BIN_SCALE_CAP = 2;
+const MIN_SHAPE = 0.05;
+const MAX_SHAPE = 0.45;
 /** Score at which the reported band is drawn (tail probability 1e-3 for a single point). */
 export const DEFAULT_BAND_SCORE = 0.999;
 
@@ -71,24 +82,30 @@ const T0 = 1; // first timestamp (s)
 const LAST_T = 2;
 const LAST_X = 3;
 const STEP = 4; // EW sampling step (s)
-const LEVEL = 5;
-const TREND = 6; // per second
-const SCALE = 7; // EW mean |r|
-const GATE_SEASON = 8; // EW r² with the daily profile
-const GATE_PLAIN = 9; // EW r² without it
-const GATE_WEEK = 10; // EW r² without the weekly profile
-const SHORT_MEAN = 11;
-const SHORT_SQ = 12;
-const RUN = 13; // current run of identical values
-const REPEAT = 14; // EW frequency of a value equal to the previous one
-const ABS_X = 15; // EW mean |x| (for the scale floor)
-const TAIL = 16; // 3 statistics × (quantile, mean excess) = 6 slots
-const TRACK_NUM = 22; // EW r (tracking signal numerator)
-const TRACK_DEN = 23; // EW |r|
-const RESOLUTION = 24; // smallest non-zero |Δx| seen
-const DAY = 32;
-const WEEK = DAY + DAY_BINS;
-export const STRIDE = WEEK + WEEK_BINS + 1; // 88 numbers = 704 bytes per series
+const LEVEL = 5; // plain model: level
+const TREND = 6; // plain model: trend per second
+const OFFSET = 7; // seasonal model: offset from the daily profile
+const SCALE_PLAIN = 8; // EW mean |r| of each model
+const SCALE_SEASON = 9;
+const GATE_PLAIN = 10; // EW r² of each model, to choose between them
+const GATE_SEASON = 11;
+const GATE_WEEK = 12; // EW r² of the seasonal model without its weekly part
+const SHORT_MEAN = 13;
+const SHORT_SQ = 14;
+const LONG_SQ = 15;
+const RUN = 16; // current run of identical values
+const REPEAT = 17; // EW frequency of a value equal to the previous one
+const ABS_X = 18; // EW mean |x| (for the scale floor)
+const RESOLUTION = 19; // smallest non-zero |Δx| seen
+const ENVELOPE = 20; // decaying recent maximum of the surprise −ln p
+const TRACK_NUM = 21; // EW r and (22) EW |r|: tracking signal of the plain model
+const TRACK_NUM_S = 23; // the same (23, 24) for the seasonal model
+const SHORT_MEAN_S = 25; // short mean of the seasonal model's z
+const TAIL = 26; // 6 statistics × (quantile, mean excess, mean squared excess) = 18 slots
+const DAY = 44; // daily profile: DAY_BINS values by time of day
+const DAY_SCALE = DAY + DAY_BINS; // then DAY_BINS mean |r| by time of day
+const WEEK = DAY_SCALE + DAY_BINS; // day-of-week offsets
+export const STRIDE = WEEK + WEEK_BINS + 1;
 
 const SQRT_PI_2 = Math.sqrt(Math.PI / 2); // mean |N(0,1)| = sqrt(2/pi): scale·this = σ
 const SHORT_SD = Math.sqrt(ALPHA_SHORT / (2 - ALPHA_SHORT)); // sd of the EW mean of iid N(0,1)
@@ -122,12 +139,19 @@ export class DetectorBank {
   reset(id: number): void {
     const o = id * STRIDE;
     this.state.fill(0, o, o + STRIDE);
-    this.state[o + TAIL] = 3; // point |z|: prior quantile
-    this.state[o + TAIL + 1] = 0.7;
-    this.state[o + TAIL + 2] = 2.2 * SHORT_SD; // short mean
-    this.state[o + TAIL + 3] = 0.5 * SHORT_SD;
-    this.state[o + TAIL + 4] = 2.5; // short mean of z²
-    this.state[o + TAIL + 5] = 0.5;
+    // Priors for the tails, roughly those of Gaussian residuals; each series moves them quickly.
+    this.setTailPrior(o + TAIL, 2.2, 0.45);
+    this.setTailPrior(o + TAIL + 3, 2.2 * SHORT_SD, 0.45 * SHORT_SD);
+    this.setTailPrior(o + TAIL + 6, 2.0, 0.6);
+    this.setTailPrior(o + TAIL + 9, 1.4, 0.2);
+    this.setTailPrior(o + TAIL + 12, 2.2, 0.45);
+    this.setTailPrior(o + TAIL + 15, 2.2 * SHORT_SD, 0.45 * SHORT_SD);
+  }
+
+  private setTailPrior(at: number, quantile: number, meanExcess: number): void {
+    this.state[at] = quantile;
+    this.state[at + 1] = meanExcess;
+    this.state[at + 2] = 2 * meanExcess * meanExcess; // exponential excesses: E[e²] = 2·E[e]²
   }
 
   /**
@@ -169,50 +193,80 @@ export class DetectorBank {
     s[o + STEP] = step + 0.05 * (Math.min(dt, 4 * step) - step);
     const gap = dt > 6 * step;
 
-    // ---- expectation
-    const level = s[o + LEVEL] + s[o + TREND] * Math.min(dt, 4 * step);
-    const dayPos = ((t % DAY_SEC) / DAY_SEC) * DAY_BINS;
+    // ---- expectation: two models, the better one (by recent squared error) is used
+    //   plain     level + trend                       (robust Holt, adaptive by tracking signal)
+    //   seasonal  daily(phase) + weekly(day) + offset (profile of absolute values by time of day)
+    const hop = Math.min(dt, 4 * step);
+    const level = s[o + LEVEL] + s[o + TREND] * hop;
+    const dayPos = ((((t % DAY_SEC) + DAY_SEC) % DAY_SEC) / DAY_SEC) * DAY_BINS; // also before 1970
     const d0 = Math.floor(dayPos) % DAY_BINS;
     const d1 = (d0 + 1) % DAY_BINS;
     const dw = dayPos - Math.floor(dayPos);
     const daily = s[o + DAY + d0] * (1 - dw) + s[o + DAY + d1] * dw;
-    const weekPos = (((t + 3 * DAY_SEC) % WEEK_SEC) / WEEK_SEC) * WEEK_BINS; // day 0 = Monday 00:00 UTC
+    const weekPos = (((((t + 3 * DAY_SEC) % WEEK_SEC) + WEEK_SEC) % WEEK_SEC) / WEEK_SEC) * WEEK_BINS; // day 0 = Monday 00:00 UTC
     const w0 = Math.floor(weekPos) % WEEK_BINS;
     const w1 = (w0 + 1) % WEEK_BINS;
     const ww = weekPos - Math.floor(weekPos);
     const weekly = s[o + WEEK + w0] * (1 - ww) + s[o + WEEK + w1] * ww;
     const elapsed = t - s[o + T0];
-    const useDaily = elapsed >= DAY_SEC && s[o + GATE_SEASON] < 0.8 * s[o + GATE_PLAIN];
-    const useWeekly = elapsed >= 2 * WEEK_SEC && s[o + GATE_SEASON] < 0.8 * s[o + GATE_WEEK];
-    const expected = level + (useDaily ? daily : 0) + (useWeekly ? weekly : 0);
-    const r = value - expected;
+    const useWeekly = elapsed >= 2 * WEEK_SEC && s[o + GATE_SEASON] < GATE_RATIO * s[o + GATE_WEEK];
+    const seasonal = daily + s[o + OFFSET] + (useWeekly ? weekly : 0);
+    const useSeason = elapsed >= DAY_SEC && s[o + GATE_SEASON] < GATE_RATIO * s[o + GATE_PLAIN];
+    const expected = useSeason ? seasonal : level;
+    const rPlain = value - level;
+    const rSeason = value - seasonal;
 
-    // ---- scale, floored so that noise-free series do not turn rounding into anomalies
+    // ---- scales, floored so that noise-free series do not turn rounding into anomalies
     const absX = s[o + ABS_X];
     const res = s[o + RESOLUTION];
     const floor = Math.max(1e-9, 1e-3 * absX, 0.5 * res);
-    const scale = Math.max(s[o + SCALE], floor);
-    const sigma = scale * SQRT_PI_2;
-    const z = r / sigma;
+    const sigmaP = Math.max(s[o + SCALE_PLAIN], floor) * SQRT_PI_2;
+    // Seasonal residuals are larger at some times of day (a nightly batch): use that time's own
+    // scale, within limits. Sharp daily edges drift by minutes: a point is only as far off as the
+    // nearest of the neighbouring bins' expectations.
+    const scaleSeason = s[o + SCALE_SEASON];
+    const binScale = s[o + DAY_SCALE + d0] * (1 - dw) + s[o + DAY_SCALE + d1] * dw;
+    const sigmaS = Math.max(scaleSeason, Math.min(binScale, BIN_SCALE_CAP * scaleSeason), floor) * SQRT_PI_2;
+    const dm = (d0 + DAY_BINS - 1) % DAY_BINS;
+    const dp = (d1 + 1) % DAY_BINS;
+    const ea = s[o + DAY + dm], eb = s[o + DAY + d0], ec = s[o + DAY + d1], ed = s[o + DAY + dp];
+    const lo = Math.min(ea, eb, ec, ed) + seasonal - daily;
+    const hi = Math.max(ea, eb, ec, ed) + seasonal - daily;
+    const rEdge = value > hi ? value - hi : value < lo ? value - lo : 0;
+    const seasonReady = elapsed >= DAY_SEC;
+    const zS = seasonReady ? rEdge / sigmaS : 0;
+    const sigma = useSeason ? sigmaS : sigmaP;
+    const z = rPlain / sigmaP;
     const az = Math.abs(z);
 
     // ---- statistics and their tail probabilities
     const ready = n >= WARMUP_POINTS;
-    const zc = az > 8 ? (8 * z) / az : z; // clipped so one spike does not dominate the short mean
+    const zc = az > 8 ? (8 * z) / az : z; // clipped so one spike does not dominate the averages
     let sm = s[o + SHORT_MEAN];
     let sq = s[o + SHORT_SQ];
+    let lq = s[o + LONG_SQ];
     if (gap) {
       sm = 0;
       sq = 1;
     }
+    if (n < 3) lq = 1;
     sm += ALPHA_SHORT * (zc - sm);
     sq += ALPHA_SHORT * (Math.min(zc * zc, 64) - sq);
+    lq += ALPHA_LONG * (Math.min(zc * zc, 25) - lq);
     s[o + SHORT_MEAN] = sm;
+    const zSc = zS > 8 ? 8 : zS < -8 ? -8 : zS;
+    const smS = s[o + SHORT_MEAN_S] + ALPHA_SHORT * (zSc - s[o + SHORT_MEAN_S]);
+    s[o + SHORT_MEAN_S] = smS;
     s[o + SHORT_SQ] = sq;
+    s[o + LONG_SQ] = lq;
 
-    const pPoint = this.tail(o + TAIL, az, ready);
-    const pShift = this.tail(o + TAIL + 2, Math.abs(sm), ready);
-    const pVar = this.tail(o + TAIL + 4, sq, ready);
+    const learnTail = n >= 5;
+    const pPoint = this.tail(o + TAIL, az, learnTail);
+    const pShift = this.tail(o + TAIL + 3, Math.abs(sm), learnTail);
+    const pVar = this.tail(o + TAIL + 6, sq, learnTail);
+    const pLong = this.tail(o + TAIL + 9, lq, learnTail);
+    const pPointS = this.tail(o + TAIL + 12, Math.abs(zS), learnTail && seasonReady);
+    const pShiftS = this.tail(o + TAIL + 15, Math.abs(smS), learnTail && seasonReady);
 
     // Stuck values: a run of identical values is surprising when repeats are rare on this series.
     const same = value === s[o + LAST_X];
@@ -220,7 +274,8 @@ export class DetectorBank {
     s[o + RUN] = run;
     const rep = s[o + REPEAT];
     const pStuck = ready && run >= 3 ? Math.min(1, Math.pow(Math.min(0.999, rep + 0.01), run)) : 1;
-    s[o + REPEAT] = rep + ALPHA_REPEAT * ((same ? 1 : 0) - rep);
+    // A long run becomes the new normal: repeats are learned faster while one lasts.
+    s[o + REPEAT] = rep + (run > 3 ? 4 * ALPHA_REPEAT : ALPHA_REPEAT) * ((same ? 1 : 0) - rep);
 
     let pMin = pPoint;
     let cause = STAT_POINT;
@@ -230,8 +285,18 @@ export class DetectorBank {
       cause = STAT_SHIFT;
       dir = sm > 0 ? 1 : -1;
     }
-    if (pVar < pMin) {
-      pMin = pVar;
+    if (pPointS < pMin) {
+      pMin = pPointS;
+      cause = STAT_POINT;
+      dir = zS > 0 ? 1 : -1;
+    }
+    if (pShiftS < pMin) {
+      pMin = pShiftS;
+      cause = STAT_SHIFT;
+      dir = smS > 0 ? 1 : -1;
+    }
+    if (pVar < pMin || pLong < pMin) {
+      pMin = pVar < pLong ? pVar : pLong;
       cause = STAT_VARIANCE;
     }
     if (pStuck < pMin) {
@@ -239,7 +304,12 @@ export class DetectorBank {
       cause = STAT_STUCK;
       dir = 0;
     }
-    const p = Math.min(1, N_TESTS * pMin);
+    let p = Math.min(1, N_TESTS * pMin);
+    // Novelty: a deviation no larger than one seen moments ago is the same episode, not news.
+    const surprise = -Math.log(p);
+    const env = s[o + ENVELOPE];
+    s[o + ENVELOPE] = Math.max(surprise, env * ENV_DECAY);
+    if (ready && surprise <= env) p = Math.exp(-surprise * ENV_KEEP);
     if (ready) {
       out.pValue = p;
       out.score = 1 - p;
@@ -248,50 +318,54 @@ export class DetectorBank {
     }
 
     // ---- band: where a single point would reach DEFAULT_BAND_SCORE
-    const zBand = this.inverseTail(o + TAIL, (1 - DEFAULT_BAND_SCORE) / N_TESTS);
+    const zBand = this.inverseTail(o + (useSeason ? TAIL + 12 : TAIL), (1 - DEFAULT_BAND_SCORE) / N_TESTS);
     out.expected = expected;
     out.lower = expected - zBand * sigma;
     out.upper = expected + zBand * sigma;
 
     // ---- learn (robust: residuals clipped at HUBER_K·σ, unless the level has clearly moved)
-    const tn = s[o + TRACK_NUM] + 0.1 * (r - s[o + TRACK_NUM]);
-    const td = s[o + TRACK_DEN] + 0.1 * (Math.abs(r) - s[o + TRACK_DEN]);
-    s[o + TRACK_NUM] = tn;
-    s[o + TRACK_DEN] = td;
-    const tracking = td > 0 ? Math.abs(tn) / td : 0; // Trigg's tracking signal in [0, 1]
+    // Plain model.
+    const tracking = this.track(o + TRACK_NUM, rPlain, ALPHA_TRACK);
     const alphaLevel = Math.max(ALPHA_LEVEL, 0.5 * tracking * tracking * tracking);
-    const clip = HUBER_K * sigma;
-    const rc = tracking > 0.7 ? r : r > clip ? clip : r < -clip ? -clip : r;
-    const newLevel = level + alphaLevel * rc;
-    s[o + TREND] = TREND_DAMPING * s[o + TREND] + ALPHA_TREND * ((newLevel - s[o + LEVEL]) / Math.min(dt, 4 * step) - s[o + TREND]);
+    const scaleP = Math.max(s[o + SCALE_PLAIN], floor) * SQRT_PI_2 * HUBER_K;
+    const rcP = tracking > 0.7 ? rPlain : rPlain > scaleP ? scaleP : rPlain < -scaleP ? -scaleP : rPlain;
+    const newLevel = level + alphaLevel * rcP;
+    s[o + TREND] = TREND_DAMPING * s[o + TREND] + ALPHA_TREND * ((newLevel - s[o + LEVEL]) / hop - s[o + TREND]);
     s[o + LEVEL] = newLevel;
-
-    // Seasonal profile: learn what is left after the level, faster during the first periods.
+    // Seasonal model: the offset follows shifts, the profile learns the day's shape.
+    const trackingS = this.track(o + TRACK_NUM_S, rSeason, ALPHA_TRACK_S);
+    const alphaOffset = Math.max(ALPHA_OFFSET, OFFSET_BOOST * trackingS * trackingS * trackingS);
+    const scaleS = Math.max(s[o + SCALE_SEASON], floor) * SQRT_PI_2 * HUBER_K;
+    const rcS = trackingS > 0.7 ? rSeason : rSeason > scaleS ? scaleS : rSeason < -scaleS ? -scaleS : rSeason;
+    s[o + OFFSET] += alphaOffset * rcS;
     const periodsSeen = Math.floor(elapsed / DAY_SEC) + 1;
     const aS = Math.max(ALPHA_SEASON, 1 / periodsSeen);
-    const seasonalTarget = value - newLevel - (useWeekly ? weekly : 0);
-    const eS = seasonalTarget - daily;
-    const eSc = eS > 2 * clip ? 2 * clip : eS < -2 * clip ? -2 * clip : eS;
+    // The profile learns value minus offset and weekly part; on the first day it simply records.
+    const target = value - s[o + OFFSET] - (useWeekly ? weekly : 0);
+    const eS = target - daily;
+    const eSc = periodsSeen === 1 ? eS : eS > 2 * scaleS ? 2 * scaleS : eS < -2 * scaleS ? -2 * scaleS : eS;
     s[o + DAY + d0] += aS * (1 - dw) * eSc;
     s[o + DAY + d1] += aS * dw * eSc;
+    const arS = Math.abs(rSeason) > 2 * scaleS ? 2 * scaleS : Math.abs(rSeason);
+    s[o + DAY_SCALE + d0] += aS * (1 - dw) * (arS - s[o + DAY_SCALE + d0]);
+    s[o + DAY_SCALE + d1] += aS * dw * (arS - s[o + DAY_SCALE + d1]);
     if (elapsed >= WEEK_SEC) {
-      const eW = value - newLevel - daily - weekly;
-      const eWc = eW > clip ? clip : eW < -clip ? -clip : eW;
+      const eW = value - s[o + OFFSET] - daily - weekly;
+      const eWc = eW > scaleS ? scaleS : eW < -scaleS ? -scaleS : eW;
       s[o + WEEK + w0] += ALPHA_WEEK * (1 - ww) * eWc;
       s[o + WEEK + w1] += ALPHA_WEEK * ww * eWc;
     }
-    // Gates: does each profile explain variance? (compared on the same, clipped residuals)
+    // Gates: which model explains the data better (squared errors, capped against outliers).
     const cap = 16 * sigma * sigma;
-    const rPlain = value - level - (useWeekly ? weekly : 0);
-    const rNoWeek = value - level - (useDaily ? daily : 0);
-    const rSeason = value - level - daily - (useWeekly ? weekly : 0);
+    const rNoWeek = value - daily - s[o + OFFSET];
     s[o + GATE_SEASON] += ALPHA_GATE * (Math.min(rSeason * rSeason, cap) - s[o + GATE_SEASON]);
     s[o + GATE_PLAIN] += ALPHA_GATE * (Math.min(rPlain * rPlain, cap) - s[o + GATE_PLAIN]);
     s[o + GATE_WEEK] += ALPHA_GATE * (Math.min(rNoWeek * rNoWeek, cap) - s[o + GATE_WEEK]);
-
-    const ar = Math.abs(r);
+    // Scales (mean absolute residual, clipped so a spike does not inflate them).
     const aScale = n < 50 ? Math.max(ALPHA_SCALE, 1 / (n + 1)) : ALPHA_SCALE;
-    s[o + SCALE] += aScale * ((ar > 4 * clip / HUBER_K ? (4 * clip) / HUBER_K : ar) - s[o + SCALE]);
+    const arP = Math.abs(rPlain);
+    s[o + SCALE_PLAIN] += aScale * ((arP > 4 * scaleP / HUBER_K ? (4 * scaleP) / HUBER_K : arP) - s[o + SCALE_PLAIN]);
+    s[o + SCALE_SEASON] += aScale * ((Math.abs(rSeason) > 4 * scaleS / HUBER_K ? (4 * scaleS) / HUBER_K : Math.abs(rSeason)) - s[o + SCALE_SEASON]);
     s[o + ABS_X] += 0.01 * (Math.abs(value) - absX);
     const dx = Math.abs(value - s[o + LAST_X]);
     if (dx > 0 && (res === 0 || dx < res)) s[o + RESOLUTION] = dx;
@@ -300,25 +374,56 @@ export class DetectorBank {
     s[o + N] = n + 1;
   }
 
-  /** Upper-tail probability of statistic `x`, then learns from it (peaks over a tracked quantile). */
-  private tail(at: number, x: number, ready: boolean): number {
+  /** Trigg's tracking signal |EW r| / EW |r| in [0, 1]: near 1 when residuals keep one sign. */
+  private track(at: number, r: number, alpha: number): number {
+    const s = this.state;
+    const num = s[at] + alpha * (r - s[at]);
+    const den = s[at + 1] + alpha * (Math.abs(r) - s[at + 1]);
+    s[at] = num;
+    s[at + 1] = den;
+    return den > 0 ? Math.abs(num) / den : 0;
+  }
+
+  /**
+   * Upper-tail probability of statistic `x`, then learns from it: peaks over a tracked quantile u,
+   * excesses modelled as a generalised Pareto distribution whose shape ξ and scale σ come from the
+   * excesses' first two moments (Pickands–Balkema–de Haan; SPOT, Siffer et al. 2017).
+   *   P(X > x) = (1 − q) · (1 + ξ (x − u) / σ)^(−1/ξ)
+   * A heavy tail (ξ > 0) keeps p from collapsing to 0 on series that are spiky by nature.
+   */
+  private tail(at: number, x: number, learn: boolean): number {
     const s = this.state;
     const u = s[at];
-    const m = s[at + 1];
-    const p = x <= u ? 1 : (1 - TAIL_Q) * Math.exp(-(x - u) / m);
-    if (ready) {
-      // Quantile tracker (stochastic approximation), step relative to the current excess scale.
-      s[at] = u + TAIL_ETA * m * ((x > u ? 1 : 0) - (1 - TAIL_Q));
-      if (x > u) s[at + 1] = m + ALPHA_EXCESS * (Math.min(x - u, 20 * m) - m);
+    let p = 1;
+    if (x > u) {
+      const m = s[at + 1];
+      const v = s[at + 2] - m * m;
+      const ratio = v > 0 ? (m * m) / v : 1;
+      let xi = 0.5 * (1 - ratio);
+      xi = xi < MIN_SHAPE ? MIN_SHAPE : xi > MAX_SHAPE ? MAX_SHAPE : xi;
+      const sigma = m * (1 - xi); // mean of a GPD excess is σ / (1 − ξ)
+      p = (1 - TAIL_Q) * Math.pow(1 + (xi * (x - u)) / sigma, -1 / xi);
+      if (learn) {
+        const e = Math.min(x - u, 50 * m);
+        s[at + 1] = m + ALPHA_EXCESS * (e - m);
+        s[at + 2] += ALPHA_EXCESS * (e * e - s[at + 2]);
+      }
     }
+    // Quantile tracker (stochastic approximation), step relative to the current excess scale.
+    if (learn) s[at] = u + TAIL_ETA * s[at + 1] * ((x > u ? 1 : 0) - (1 - TAIL_Q));
     return p > 1 ? 1 : p;
   }
 
-  /** The value of a statistic whose tail probability is p. */
+  /** The value of a statistic whose tail probability is p (inverse of `tail`). */
   private inverseTail(at: number, p: number): number {
-    const u = this.state[at];
-    const m = this.state[at + 1];
-    return u + m * Math.log((1 - TAIL_Q) / p);
+    const s = this.state;
+    const m = s[at + 1];
+    const v = s[at + 2] - m * m;
+    const ratio = v > 0 ? (m * m) / v : 1;
+    let xi = 0.5 * (1 - ratio);
+    xi = xi < MIN_SHAPE ? MIN_SHAPE : xi > MAX_SHAPE ? MAX_SHAPE : xi;
+    const sigma = m * (1 - xi);
+    return s[at] + (sigma / xi) * (Math.pow(p / (1 - TAIL_Q), -xi) - 1);
   }
 
   private fillExpected(o: number, _t: number, out: DetectorOutput): void {
