@@ -52,7 +52,7 @@ const ALPHA_LEVEL = 0.06;
 const ALPHA_OFFSET = 0.01;
 const ALPHA_TREND = 0.004;
 const TREND_DAMPING = 0.98;
-const ALPHA_SEASON = 0.25;
+const ALPHA_SEASON = 0.1;
 const ALPHA_WEEK = 0.05;
 const ALPHA_SCALE = 0.02;
 const ALPHA_GATE = 0.01;
@@ -62,15 +62,18 @@ const ALPHA_LONG = 0.03;
 const ALPHA_REPEAT = 0.01;
 const ALPHA_TRACK = 0.1;
 const ALPHA_TRACK_S = 0.02;
-const OFFSET_BOOST = 0.05;
+const OFFSET_BOOST = 0.01;
 const HUBER_K = 3;
-const TAIL_Q = 0.97; // tracked quantile of each statistic
+const TAIL_Q = 0.99; // tracked quantile of each statistic
 const TAIL_ETA = 0.05; // step of the quantile tracker, in units of the mean excess
-const ALPHA_EXCESS = 0.02;
+const ALPHA_EXCESS = 0.05;
 const N_TESTS = 7;
-const ENV_DECAY = 0.99;
+const ENV_DECAY = 0.995;
 const ENV_KEEP = 0.3;
-const BIN_SCALE_CAP = 2;
+const BIN_SCALE_CAP = 32; // a spike that recurs at one hour every day is learnt there
+const BIN_SCALE_CLIP = 32;
+/** Days after which both models are mature and a point must surprise both. */
+const BOTH_MODELS_DAYS = 2;
 const MIN_SHAPE = 0.05;
 const MAX_SHAPE = 0.45;
 /** Score at which the reported band is drawn (tail probability 1e-3 for a single point). */
@@ -114,6 +117,12 @@ export class DetectorBank {
   /** All series' state, STRIDE numbers each. Exposed for checkpoints. */
   state: Float64Array;
   private count = 0;
+  /**
+   * Scratch for passing doubles between update() and its helpers: V8 boxes a double passed to or
+   * returned from a call that is not inlined, which would allocate on every update.
+   */
+  private readonly io = new Float64Array(2);
+  private readonly input = new Float64Array(2);
 
   constructor(initialCapacity = 1024) {
     this.state = new Float64Array(Math.max(1, initialCapacity) * STRIDE);
@@ -159,8 +168,30 @@ export class DetectorBank {
    * A non-finite value is treated as missing.
    */
   update(id: number, timeMs: number, value: number, out: DetectorOutput): void {
+    this.input[0] = timeMs;
+    this.input[1] = value;
+    this.step(id, out);
+  }
+
+  /**
+   * The allocation-free path for ingestion: updates series `ids[i]` with `(timesMs[i], values[i])`
+   * for i < count and writes each score to `scores[i]`; `out` holds the last point's details.
+   * (A double passed to a call V8 does not inline is boxed; typed arrays avoid that.)
+   */
+  updateBatch(ids: Uint32Array | Int32Array, timesMs: Float64Array, values: Float64Array, count: number, scores: Float64Array, out: DetectorOutput): void {
+    for (let i = 0; i < count; i++) {
+      this.input[0] = timesMs[i];
+      this.input[1] = values[i];
+      this.step(ids[i], out);
+      scores[i] = out.score;
+    }
+  }
+
+  private step(id: number, out: DetectorOutput): void {
     const s = this.state;
     const o = id * STRIDE;
+    const timeMs = this.input[0];
+    const value = this.input[1];
     const t = timeMs / 1000;
     out.score = 0;
     out.pValue = 1;
@@ -261,12 +292,31 @@ export class DetectorBank {
     s[o + LONG_SQ] = lq;
 
     const learnTail = n >= 5;
-    const pPoint = this.tail(o + TAIL, az, learnTail);
-    const pShift = this.tail(o + TAIL + 3, Math.abs(sm), learnTail);
-    const pVar = this.tail(o + TAIL + 6, sq, learnTail);
-    const pLong = this.tail(o + TAIL + 9, lq, learnTail);
-    const pPointS = this.tail(o + TAIL + 12, Math.abs(zS), learnTail && seasonReady);
-    const pShiftS = this.tail(o + TAIL + 15, Math.abs(smS), learnTail && seasonReady);
+    this.io[0] = az;
+    this.tail(o + TAIL, learnTail);
+    let pPoint = this.io[1];
+    this.io[0] = Math.abs(sm);
+    this.tail(o + TAIL + 3, learnTail);
+    const pShift = this.io[1];
+    this.io[0] = sq;
+    this.tail(o + TAIL + 6, learnTail);
+    const pVar = this.io[1];
+    this.io[0] = lq;
+    this.tail(o + TAIL + 9, learnTail);
+    const pLong = this.io[1];
+    this.io[0] = Math.abs(zS);
+    this.tail(o + TAIL + 12, learnTail && seasonReady);
+    let pPointS = this.io[1];
+    this.io[0] = Math.abs(smS);
+    this.tail(o + TAIL + 15, learnTail && seasonReady);
+    const pShiftS = this.io[1];
+    // A deviation that one mature model explains is not an anomaly: once both models are mature,
+    // the point tests ask for surprise under both expectations.
+    if (elapsed >= BOTH_MODELS_DAYS * DAY_SEC) {
+      const both = pPoint > pPointS ? pPoint : pPointS;
+      pPoint = both;
+      pPointS = both;
+    }
 
     // Stuck values: a run of identical values is surprising when repeats are rare on this series.
     const same = value === s[o + LAST_X];
@@ -318,14 +368,29 @@ export class DetectorBank {
     }
 
     // ---- band: where a single point would reach DEFAULT_BAND_SCORE
-    const zBand = this.inverseTail(o + (useSeason ? TAIL + 12 : TAIL), (1 - DEFAULT_BAND_SCORE) / N_TESTS);
+    // Each model's point test has its own band; while the seasonal model is young either test can
+    // fire (the band is their intersection), once both are mature a point must leave both (union).
+    const pBand = (1 - DEFAULT_BAND_SCORE) / N_TESTS;
+    const zP = this.inverseTail(o + TAIL, pBand);
+    let lower = level - zP * sigmaP;
+    let upper = level + zP * sigmaP;
+    if (seasonReady) {
+      const zSb = this.inverseTail(o + TAIL + 12, pBand);
+      const loS = lo - zSb * sigmaS;
+      const hiS = hi + zSb * sigmaS;
+      const mature = elapsed >= BOTH_MODELS_DAYS * DAY_SEC;
+      lower = mature ? Math.min(lower, loS) : Math.max(lower, loS);
+      upper = mature ? Math.max(upper, hiS) : Math.min(upper, hiS);
+    }
     out.expected = expected;
-    out.lower = expected - zBand * sigma;
-    out.upper = expected + zBand * sigma;
+    out.lower = Math.min(lower, expected);
+    out.upper = Math.max(upper, expected);
 
     // ---- learn (robust: residuals clipped at HUBER_K·σ, unless the level has clearly moved)
     // Plain model.
-    const tracking = this.track(o + TRACK_NUM, rPlain, ALPHA_TRACK);
+    this.io[0] = rPlain;
+    this.track(o + TRACK_NUM, ALPHA_TRACK);
+    const tracking = this.io[1];
     const alphaLevel = Math.max(ALPHA_LEVEL, 0.5 * tracking * tracking * tracking);
     const scaleP = Math.max(s[o + SCALE_PLAIN], floor) * SQRT_PI_2 * HUBER_K;
     const rcP = tracking > 0.7 ? rPlain : rPlain > scaleP ? scaleP : rPlain < -scaleP ? -scaleP : rPlain;
@@ -333,7 +398,9 @@ export class DetectorBank {
     s[o + TREND] = TREND_DAMPING * s[o + TREND] + ALPHA_TREND * ((newLevel - s[o + LEVEL]) / hop - s[o + TREND]);
     s[o + LEVEL] = newLevel;
     // Seasonal model: the offset follows shifts, the profile learns the day's shape.
-    const trackingS = this.track(o + TRACK_NUM_S, rSeason, ALPHA_TRACK_S);
+    this.io[0] = rSeason;
+    this.track(o + TRACK_NUM_S, ALPHA_TRACK_S);
+    const trackingS = this.io[1];
     const alphaOffset = Math.max(ALPHA_OFFSET, OFFSET_BOOST * trackingS * trackingS * trackingS);
     const scaleS = Math.max(s[o + SCALE_SEASON], floor) * SQRT_PI_2 * HUBER_K;
     const rcS = trackingS > 0.7 ? rSeason : rSeason > scaleS ? scaleS : rSeason < -scaleS ? -scaleS : rSeason;
@@ -346,7 +413,7 @@ export class DetectorBank {
     const eSc = periodsSeen === 1 ? eS : eS > 2 * scaleS ? 2 * scaleS : eS < -2 * scaleS ? -2 * scaleS : eS;
     s[o + DAY + d0] += aS * (1 - dw) * eSc;
     s[o + DAY + d1] += aS * dw * eSc;
-    const arS = Math.abs(rSeason) > 2 * scaleS ? 2 * scaleS : Math.abs(rSeason);
+    const arS = Math.abs(rSeason) > BIN_SCALE_CLIP * scaleS ? BIN_SCALE_CLIP * scaleS : Math.abs(rSeason);
     s[o + DAY_SCALE + d0] += aS * (1 - dw) * (arS - s[o + DAY_SCALE + d0]);
     s[o + DAY_SCALE + d1] += aS * dw * (arS - s[o + DAY_SCALE + d1]);
     if (elapsed >= WEEK_SEC) {
@@ -375,13 +442,14 @@ export class DetectorBank {
   }
 
   /** Trigg's tracking signal |EW r| / EW |r| in [0, 1]: near 1 when residuals keep one sign. */
-  private track(at: number, r: number, alpha: number): number {
+  private track(at: number, alpha: number): void {
     const s = this.state;
+    const r = this.io[0];
     const num = s[at] + alpha * (r - s[at]);
     const den = s[at + 1] + alpha * (Math.abs(r) - s[at + 1]);
     s[at] = num;
     s[at + 1] = den;
-    return den > 0 ? Math.abs(num) / den : 0;
+    this.io[1] = den > 0 ? Math.abs(num) / den : 0;
   }
 
   /**
@@ -391,8 +459,9 @@ export class DetectorBank {
    *   P(X > x) = (1 − q) · (1 + ξ (x − u) / σ)^(−1/ξ)
    * A heavy tail (ξ > 0) keeps p from collapsing to 0 on series that are spiky by nature.
    */
-  private tail(at: number, x: number, learn: boolean): number {
+  private tail(at: number, learn: boolean): void {
     const s = this.state;
+    const x = this.io[0];
     const u = s[at];
     let p = 1;
     if (x > u) {
@@ -411,7 +480,7 @@ export class DetectorBank {
     }
     // Quantile tracker (stochastic approximation), step relative to the current excess scale.
     if (learn) s[at] = u + TAIL_ETA * s[at + 1] * ((x > u ? 1 : 0) - (1 - TAIL_Q));
-    return p > 1 ? 1 : p;
+    this.io[1] = p > 1 ? 1 : p;
   }
 
   /** The value of a statistic whose tail probability is p (inverse of `tail`). */
