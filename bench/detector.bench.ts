@@ -18,6 +18,7 @@ import { DetectorBank, STRIDE, createDetectorOutput } from '../src/core/detect/i
 import type { DetectorOutput } from '../src/core/detect/index.js';
 import type { Emit } from './harness.js';
 import { forceGc, info } from './harness.js';
+import { seededRandom as mulberry32 } from '../src/core/sim/index.js';
 
 const SERIES = 100_000;
 /** Rounds generated at once: 100k × 64 × 8 B = 51 MB of values, regenerated between blocks. */
@@ -48,17 +49,6 @@ const TWO_PI = 2 * Math.PI;
 
 // ---- deterministic randomness ---------------------------------------------------------------
 
-/** mulberry32: tiny, fast, good enough for synthetic data, and identical on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rng = mulberry32(SEED);
 

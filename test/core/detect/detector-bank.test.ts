@@ -23,21 +23,11 @@ import {
   createDetectorOutput,
   type DetectorOutput,
 } from '../../../src/core/detect/index.js';
+import { seededRandom as mulberry32 } from '../../../src/core/sim/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Test-side helpers
 
-/** mulberry32: a small, well-known 32-bit PRNG; returns uniforms in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Standard normal deviates by Box-Muller (both halves used). */
 function gaussian(seed: number): () => number {
