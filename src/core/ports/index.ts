@@ -1,0 +1,1 @@
+export type { Checkpoint, EventQuery, ResourceQuery, Store } from './store.js';
