@@ -1,0 +1,278 @@
+/**
+ * The embedded default store: one SQLite file (better-sqlite3, synchronous and in-process).
+ *
+ * Durability. The file runs in WAL mode with synchronous=NORMAL: a commit appends the transaction to
+ * the -wal file through write(2) before the call returns, but fsync happens only at WAL checkpoints.
+ * Written data sits in the OS page cache, which belongs to the kernel, not to us — so a crash of
+ * this process, including `kill -9` or an OOM kill, loses nothing that was acknowledged (the
+ * fixture-driven test in test/adapters/store/sqlite.test.ts proves it). A power cut or kernel panic
+ * can lose the last commits before the next checkpoint (never corrupt the file: WAL frames are
+ * checksummed). Pass `synchronous: 'full'` to fsync the WAL on every commit when that matters more
+ * than write throughput (https://www.sqlite.org/pragma.html#pragma_synchronous, "WAL mode").
+ *
+ * better-sqlite3 is synchronous: each call runs to completion on the event loop, so calls from one
+ * process are naturally serialised. Writes use BEGIN IMMEDIATE so a second process (or a second
+ * store on the same file) waits for the write lock — up to busyTimeoutMs — instead of failing with
+ * SQLITE_BUSY halfway through a transaction.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+import type { ResourceRecord, SeriesDescriptor, VigilEvent } from '../../core/model/index.js';
+import type { Checkpoint, EventQuery, ResourceQuery, Store } from '../../core/ports/index.js';
+import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL, planMigrations } from './migrations.js';
+import {
+  type EventRow,
+  type ResourceRow,
+  type SeriesRow,
+  eventFromRow,
+  normaliseEventQuery,
+  resourceFromRow,
+  seriesFromRow,
+  seriesKeyConflict,
+  toPlainBytes,
+  validateCheckpoint,
+  validateEvents,
+  validateResources,
+  validateSeries,
+} from './store-common.js';
+import { StoreError } from './store-error.js';
+
+export interface SqliteStoreOptions {
+  /** Database file; its parent directory is created. `:memory:` gives a private in-memory database. */
+  readonly path: string;
+  /** 'normal' (default): safe against process crash / kill -9; 'full': also against power loss. */
+  readonly synchronous?: 'normal' | 'full';
+  /** How long a write waits for another connection's lock before failing. Default 5000. */
+  readonly busyTimeoutMs?: number;
+  /** Wall clock for `applied_at` / `saved_at` bookkeeping columns. Default Date.now. */
+  readonly nowMs?: () => number;
+}
+
+type Db = Database.Database;
+
+export class SqliteStore implements Store {
+  readonly #db: Db;
+  readonly #nowMs: () => number;
+  /** Prepared statements by SQL text: prepared once, on first use (tables exist only after migrate). */
+  readonly #statements = new Map<string, Database.Statement>();
+  readonly #appendTx: Database.Transaction<(events: readonly VigilEvent[]) => number>;
+  readonly #upsertSeriesTx: Database.Transaction<(series: readonly SeriesDescriptor[]) => void>;
+  readonly #upsertResourcesTx: Database.Transaction<(resources: readonly ResourceRecord[]) => void>;
+
+  /** Use openSqliteStore(); this takes an already configured connection. */
+  constructor(db: Db, nowMs: () => number = Date.now) {
+    this.#db = db;
+    this.#nowMs = nowMs;
+    this.#appendTx = db.transaction((events: readonly VigilEvent[]) => {
+      const insertEvent = this.#stmt(
+        `INSERT INTO events (id, class, source, name, time_ms, application, resources, attributes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      );
+      // A resource listed twice in one event is one row; the JSON column keeps the list verbatim.
+      const insertResource = this.#stmt('INSERT INTO event_resources (event_id, resource) VALUES (?, ?) ON CONFLICT DO NOTHING');
+      let added = 0;
+      for (const e of events) {
+        const info = insertEvent.run(e.id, e.class, e.source, e.name, e.timeMs, e.application, JSON.stringify(e.resources), JSON.stringify(e.attributes));
+        if (info.changes === 0) continue; // already stored: a re-delivery
+        added++;
+        for (const r of e.resources) insertResource.run(e.id, r);
+      }
+      return added;
+    });
+    this.#upsertSeriesTx = db.transaction((series: readonly SeriesDescriptor[]) => {
+      const owner = this.#stmt('SELECT id FROM series WHERE key = ?');
+      const upsert = this.#stmt(
+        `INSERT INTO series (id, key, name, labels, resource, application, kind, bad_direction, first_seen_ms, last_seen_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET key = excluded.key, name = excluded.name, labels = excluded.labels,
+           resource = excluded.resource, application = excluded.application, kind = excluded.kind,
+           bad_direction = excluded.bad_direction, first_seen_ms = excluded.first_seen_ms, last_seen_ms = excluded.last_seen_ms`,
+      );
+      for (const s of series) {
+        // Checked here rather than read off the UNIQUE error, to name the series that holds the key.
+        const holder = owner.get(s.key) as { id: number } | undefined;
+        if (holder !== undefined && holder.id !== s.id) throw seriesKeyConflict(s.key, holder.id, s.id);
+        upsert.run(s.id, s.key, s.name, JSON.stringify(s.labels), s.resource, s.application, s.kind, s.badDirection, s.firstSeenMs, s.lastSeenMs);
+      }
+    });
+    this.#upsertResourcesTx = db.transaction((resources: readonly ResourceRecord[]) => {
+      const upsert = this.#stmt(
+        `INSERT INTO resources (key, type, application, tags, first_seen_ms, last_seen_ms, series_count, retired_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET type = excluded.type, application = excluded.application, tags = excluded.tags,
+           first_seen_ms = excluded.first_seen_ms, last_seen_ms = excluded.last_seen_ms,
+           series_count = excluded.series_count, retired_ms = excluded.retired_ms`,
+      );
+      for (const r of resources) {
+        upsert.run(r.key, r.type, r.application, JSON.stringify(r.tags), r.firstSeenMs, r.lastSeenMs, r.seriesCount, r.retiredMs);
+      }
+    });
+  }
+
+  /** The underlying connection, for tests and diagnostics (e.g. `PRAGMA journal_mode`). */
+  get database(): Db {
+    return this.#db;
+  }
+
+  #stmt(sql: string): Database.Statement {
+    let s = this.#statements.get(sql);
+    if (s === undefined) {
+      s = this.#db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
+  }
+
+  #open(): void {
+    if (!this.#db.open) throw new StoreError('VIGIL_ERR_STORE_CLOSED', `the SQLite store ${this.#db.name} was used after close()`);
+  }
+
+  #appliedVersion(): number {
+    const row = this.#db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null };
+    return row.v ?? 0;
+  }
+
+  async migrate(): Promise<void> {
+    this.#open();
+    this.#db.exec(SCHEMA_MIGRATIONS_DDL.sqlite);
+    planMigrations(this.#appliedVersion()); // refuses a newer schema before touching anything
+    for (const m of MIGRATIONS) {
+      // One IMMEDIATE transaction per migration, re-reading the version under the write lock: a
+      // second process starting at the same moment waits, then finds the step done and skips it.
+      this.#db.transaction(() => {
+        if (this.#appliedVersion() >= m.version) return;
+        for (const sql of m.sql.sqlite) this.#db.exec(sql);
+        this.#db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, this.#nowMs());
+      }).immediate();
+    }
+  }
+
+  async schemaVersion(): Promise<number> {
+    this.#open();
+    const exists = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+    return exists === undefined ? 0 : this.#appliedVersion();
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  async appendEvents(events: readonly VigilEvent[]): Promise<number> {
+    this.#open();
+    validateEvents(events);
+    if (events.length === 0) return 0;
+    // One transaction for the whole batch: one WAL append instead of one per event, and all or nothing.
+    return this.#appendTx.immediate(events);
+  }
+
+  async listEvents(query: EventQuery): Promise<VigilEvent[]> {
+    this.#open();
+    const q = normaliseEventQuery(query);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const filter = (clause: string, ...values: unknown[]): void => {
+      where.push(clause);
+      params.push(...values);
+    };
+    if (q.fromMs !== null) filter('time_ms >= ?', q.fromMs);
+    if (q.toMs !== null) filter('time_ms <= ?', q.toMs);
+    if (q.classes !== null) filter(`class IN (${q.classes.map(() => '?').join(', ')})`, ...q.classes);
+    if (q.source !== null) filter('source = ?', q.source);
+    if (q.application !== null) filter('application = ?', q.application);
+    if (q.resource !== null) filter('id IN (SELECT event_id FROM event_resources WHERE resource = ?)', q.resource);
+    const sql =
+      'SELECT id, class, source, name, time_ms, application, resources, attributes FROM events' +
+      (where.length > 0 ? ' WHERE ' + where.join(' AND ') : '') +
+      ' ORDER BY time_ms DESC, id DESC LIMIT ? OFFSET ?';
+    params.push(q.limit, q.offset);
+    return (this.#stmt(sql).all(...params) as EventRow[]).map(eventFromRow);
+  }
+
+  async getEvent(id: string): Promise<VigilEvent | null> {
+    this.#open();
+    const row = this.#stmt('SELECT id, class, source, name, time_ms, application, resources, attributes FROM events WHERE id = ?').get(id) as EventRow | undefined;
+    return row === undefined ? null : eventFromRow(row);
+  }
+
+  async upsertSeries(series: readonly SeriesDescriptor[]): Promise<void> {
+    this.#open();
+    validateSeries(series);
+    if (series.length > 0) this.#upsertSeriesTx.immediate(series);
+  }
+
+  async listSeries(): Promise<SeriesDescriptor[]> {
+    this.#open();
+    return (this.#stmt('SELECT * FROM series ORDER BY id').all() as SeriesRow[]).map(seriesFromRow);
+  }
+
+  async upsertResources(resources: readonly ResourceRecord[]): Promise<void> {
+    this.#open();
+    validateResources(resources);
+    if (resources.length > 0) this.#upsertResourcesTx.immediate(resources);
+  }
+
+  async listResources(query: ResourceQuery = {}): Promise<ResourceRecord[]> {
+    this.#open();
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.application !== undefined) {
+      where.push('application = ?');
+      params.push(query.application);
+    }
+    if (query.includeRetired !== true) where.push('retired_ms IS NULL');
+    const sql = 'SELECT * FROM resources' + (where.length > 0 ? ' WHERE ' + where.join(' AND ') : '') + ' ORDER BY key';
+    return (this.#stmt(sql).all(...params) as ResourceRow[]).map(resourceFromRow);
+  }
+
+  async saveCheckpoint(name: string, checkpoint: Checkpoint): Promise<void> {
+    this.#open();
+    validateCheckpoint(name, checkpoint);
+    const d = checkpoint.data;
+    // A single upsert statement is atomic: readers see the old checkpoint or the new one, never a mix.
+    this.#stmt(
+      `INSERT INTO checkpoints (name, time_ms, data, saved_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET time_ms = excluded.time_ms, data = excluded.data, saved_at = excluded.saved_at`,
+    ).run(name, checkpoint.timeMs, Buffer.from(d.buffer, d.byteOffset, d.byteLength), this.#nowMs());
+  }
+
+  async loadCheckpoint(name: string): Promise<Checkpoint | null> {
+    this.#open();
+    const row = this.#stmt('SELECT time_ms, data FROM checkpoints WHERE name = ?').get(name) as { time_ms: number; data: Buffer } | undefined;
+    return row === undefined ? null : { timeMs: Number(row.time_ms), data: toPlainBytes(row.data) };
+  }
+
+  async getState(key: string): Promise<string | null> {
+    this.#open();
+    const row = this.#stmt('SELECT value FROM state WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  async setState(key: string, value: string): Promise<void> {
+    this.#open();
+    this.#stmt('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+}
+
+/**
+ * Opens (creating if needed) the SQLite database at `options.path`. Does not migrate: call
+ * `migrate()` (openStore() in index.ts does both). Rejects with VIGIL_ERR_STORE_UNAVAILABLE and
+ * the path when the file cannot be opened.
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<SqliteStore> {
+  const { path } = options;
+  let db: Db | undefined;
+  try {
+    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    db.pragma('foreign_keys = ON');
+  } catch (e) {
+    db?.close();
+    throw new StoreError('VIGIL_ERR_STORE_UNAVAILABLE', `cannot open the SQLite database at ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  return new SqliteStore(db, options.nowMs);
+}
