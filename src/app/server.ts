@@ -1,12 +1,13 @@
 // The HTTP edge of `vigil serve`: ingest (remote-write, OTLP, events, webhooks), read APIs,
 // /metrics and health. Error responses are always `{ error: { code, reason } }` (errors.ts).
+import { gunzip } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { EVENT_CLASSES, type EventClass, type Labels, type VigilEvent } from '../core/model/index.js';
 import type { EventQuery } from '../core/ports/index.js';
 import { createIngestCounts, resetIngestCounts } from '../core/pipeline/index.js';
 import { fromArgoCdNotification, fromCloudTrailEventBridge, fromGenericEvent, fromGithubWebhook } from '../core/events/index.js';
-import { LabelInterner, createSampleBatch, decodeWriteRequest } from '../adapters/remote-write/index.js';
+import { LabelInterner, createSampleBatch, decodeWriteRequest, decompressSnappy } from '../adapters/remote-write/index.js';
 import { OtlpMetricsDecoder, encodeExportMetricsServiceResponse, encodeExportMetricsServiceResponseJson } from '../adapters/otlp/index.js';
 import { verifyGithubSignature, verifyHmacSha256Hex } from '../adapters/events/index.js';
 import type { Scope } from './config.js';
@@ -98,10 +99,7 @@ export async function buildServer({ app, log }: ServerOptions): Promise<FastifyI
       batch.count = 0;
       return fail(reply, decoded.code as ErrorCode, decoded.reason, decoded.status);
     }
-    for (const m of decoded.metadata) {
-      const t = m.type.toLowerCase();
-      if (t === 'counter' || t === 'gauge' || t === 'histogram' || t === 'summary') app.metricTypes.set(m.metricFamilyName, t);
-    }
+    for (const m of decoded.metadata) if (m.type !== 'unknown') app.metricTypes.set(m.metricFamilyName, m.type);
     resetIngestCounts(counts);
     app.ingest(batch, counts);
     const rejected = counts.outOfOrder + counts.duplicate;
@@ -261,7 +259,7 @@ export async function buildServer({ app, log }: ServerOptions): Promise<FastifyI
   });
   server.get('/-/healthy', async () => ({ status: 'ok' }));
   server.get('/-/ready', async () => ({ status: 'ready' }));
-  return server;
+  return server as unknown as FastifyInstance;
 }
 
 type EventParse = { ok: true; events: VigilEvent[] } | { ok: false; reason: string; field?: string };
@@ -282,8 +280,6 @@ function parseTime(s: string): number {
   return Number.isNaN(t) ? NaN : t;
 }
 
-import { gunzip } from 'node:zlib';
-import { decompressSnappy } from '../adapters/remote-write/index.js';
 
 function decompressSnappyChecked(body: Buffer | undefined, max: number) {
   if (!body || body.length === 0) return { ok: false as const, status: 400 as const, code: 'VIGIL_ERR_SNAPPY' as const, reason: 'empty body' };
@@ -293,7 +289,7 @@ function decompressSnappyChecked(body: Buffer | undefined, max: number) {
 function gunzipLimited(body: Buffer, max: number): Promise<{ ok: true; data: Buffer } | { ok: false; code: ErrorCode; reason: string }> {
   return new Promise((resolve) => {
     gunzip(body, { maxOutputLength: max }, (err, data) => {
-      if (err) resolve({ ok: false, code: err.code === 'ERR_BUFFER_TOO_LARGE' ? 'VIGIL_ERR_BODY_TOO_LARGE' : 'VIGIL_ERR_BAD_REQUEST', reason: `gzip body: ${err.message}` });
+      if (err) resolve({ ok: false, code: (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 'VIGIL_ERR_BODY_TOO_LARGE' : 'VIGIL_ERR_BAD_REQUEST', reason: `gzip body: ${err.message}` });
       else resolve({ ok: true, data });
     });
   });

@@ -155,14 +155,14 @@ export class VigilApp {
   }
 
   /** Writes new/changed series and resources to the store (serialised: one flush at a time). */
-  flush(): Promise<void> {
-    const next = this.flushing.then(() => this.flushNow());
+  flush(includeTouched = false): Promise<void> {
+    const next = this.flushing.then(() => this.flushNow(includeTouched));
     this.flushing = next.catch(() => undefined);
     return next;
   }
 
-  private async flushNow(): Promise<void> {
-    const dirty = this.pipeline.takeDirtySeries();
+  private async flushNow(includeTouched: boolean): Promise<void> {
+    const dirty = this.pipeline.takeDirtySeries(includeTouched);
     const changedResources = new Map<string, ResourceRecord>();
     for (const s of dirty) changedResources.set(s.resource, this.touchResource(s));
     for (const key of this.retireIdle()) changedResources.set(key, this.resources.get(key)!);
@@ -174,7 +174,7 @@ export class VigilApp {
   async checkpoint(): Promise<void> {
     const data = this.pipeline.checkpoint();
     const timeMs = this.streamTimeMs;
-    await this.flush();
+    await this.flush(true);
     await this.store.saveCheckpoint(CHECKPOINT_NAME, { timeMs, data });
     this.metrics.checkpoints.value++;
     this.metrics.lastCheckpointMs = this.clock.now();

@@ -221,7 +221,7 @@ export class IngestPipeline {
       }
       this.lastTimeMs[id] = t;
       this.lastValue[id] = v;
-      this.dirty[id] = 1;
+      if (this.dirty[id] === 0) this.dirty[id] = 2;
       counts.accepted++;
       if (this.types[id] === 1) {
         v = this.opts.rates.update(id, t, v);
@@ -238,11 +238,16 @@ export class IngestPipeline {
     }
   }
 
-  /** Series that are new or got samples since the last call, with lastSeenMs brought up to date. */
-  takeDirtySeries(): SeriesDescriptor[] {
+  /**
+   * Series that are new since the last call — and, with `includeTouched`, also those that only got
+   * samples — with lastSeenMs brought up to date. (New series are persisted within seconds; the
+   * last-seen times of all others only with each checkpoint, so steady ingest writes nothing.)
+   */
+  takeDirtySeries(includeTouched = true): SeriesDescriptor[] {
     const changed: SeriesDescriptor[] = [];
     for (let id = 0; id < this.series.length; id++) {
-      if (this.dirty[id] === 0) continue;
+      const d = this.dirty[id];
+      if (d === 0 || (d === 2 && !includeTouched)) continue;
       this.dirty[id] = 0;
       const s = this.series[id]!;
       const t = this.lastTimeMs[id]!;
