@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { resolve as resolvePath, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { validateResourceRulesConfig, type ResourceRulesConfig } from '../core/resources/index.js';
+import { checkSemanticOverride } from '../core/semantics/index.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -119,6 +121,8 @@ export interface ResolvedConfig extends VigilConfig {
     readonly githubSecret: string | undefined;
     readonly genericSecret: string | undefined;
     readonly prometheusBearerToken: string | undefined;
+    /** resources: with defaults filled in and every selector checked. */
+    readonly resourceRules: ResourceRulesConfig;
   };
 }
 
@@ -204,7 +208,14 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, flags: Confi
   if (cfg.kubernetes.enabled && !cfg.kubernetes.inCluster && !cfg.kubernetes.kubeconfig && !env.KUBECONFIG) {
     problems.push({ key: 'kubernetes.kubeconfig', problem: 'kubernetes.enabled needs kubeconfig: <path>, inCluster: true, or KUBECONFIG set' });
   }
-  if (problems.length > 0) throw new ConfigError(problems, source);
+  const { retireAfter: _retireAfter, ...ruleSection } = cfg.resources;
+  const rules = validateResourceRulesConfig(Object.fromEntries(Object.entries(ruleSection).filter(([, v]) => v !== undefined)));
+  if (!rules.ok) for (const e of rules.errors) problems.push({ key: e.key, problem: e.fix });
+  cfg.semantics.overrides.forEach((o, i) => {
+    const p = checkSemanticOverride(o);
+    if (p) problems.push({ key: `semantics.overrides[${i}]`, problem: p });
+  });
+  if (problems.length > 0 || !rules.ok) throw new ConfigError(problems, source);
   const host = cfg.server.host ?? (tokens.length === 0 ? '127.0.0.1' : '0.0.0.0');
   const dataDir = resolvePath(cfg.dataDir);
   const out: ResolvedConfig = {
@@ -218,6 +229,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, flags: Confi
       githubSecret: env[cfg.webhooks.githubSecretEnv] || undefined,
       genericSecret: env[cfg.webhooks.genericSecretEnv] || undefined,
       prometheusBearerToken: cfg.prometheus.bearerTokenEnv ? env[cfg.prometheus.bearerTokenEnv] : env.VIGIL_PROMETHEUS_BEARER_TOKEN,
+      resourceRules: rules.value,
     },
   };
   return deepFreeze(out);

@@ -55,13 +55,7 @@ export class VigilApp {
     this.log = deps.log;
     this.clock = deps.clock ?? { now: () => Date.now() };
     this.startedMs = this.clock.now();
-    const r = this.config.resources;
-    this.rules = new ResourceRules({
-      ...(r.resourceLabels ? { resourceLabels: r.resourceLabels } : {}),
-      ...(r.applicationLabels ? { applicationLabels: r.applicationLabels } : {}),
-      applications: r.applications,
-      coverage: r.coverage,
-    });
+    this.rules = new ResourceRules(this.config.resolved.resourceRules);
   }
 
   /** Restores series and detector state from the store. */

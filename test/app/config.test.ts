@@ -62,3 +62,13 @@ describe('config', () => {
     assert.equal(parseDurationMs('7 days'), null);
   });
 });
+
+describe('config: resources and semantics', () => {
+  it('checks selectors and overrides, naming the key', () => {
+    const p = problems(() => resolveConfig({ resources: { applications: [{ name: 'shop', selector: '{namespace="shop"' }] }, semantics: { overrides: [{ match: '(' , kind: 'latency' }] } }, {}));
+    assert.ok(p.some((l) => l.startsWith('resources.applications[0].selector')), p.join('\n'));
+    assert.ok(p.some((l) => l.startsWith('semantics.overrides[0]') && l.includes('regular expression')), p.join('\n'));
+    const ok = resolveConfig({ resources: { applications: [{ name: 'shop', selector: '{namespace="shop"}' }], coverage: ['{job="node"}'] } }, {});
+    assert.equal(ok.resolved.resourceRules.applications[0]!.name, 'shop');
+  });
+});
