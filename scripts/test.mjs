@@ -14,6 +14,11 @@ function find(dir) {
   return out;
 }
 
+// The end-to-end tests run real peers (Prometheus, node_exporter) from Debian's packages: install
+// whatever is missing first (a no-op once installed), so `npm ci && npm test` works on a fresh machine.
+const setup = spawnSync('bash', ['scripts/setup-system.sh'], { stdio: 'inherit' });
+if (setup.status !== 0) process.exit(setup.status ?? 1);
+
 const only = process.argv.slice(2);
 const files = only.length > 0 ? only : find('test').sort();
 const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {

@@ -46,7 +46,7 @@ describe('kill -9 during ingest', () => {
             method: 'POST', headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ class: 'DEPLOYMENT', source: 'ci', name: `deploy #${i}`, id: `deploy-${i}`, time: T0 + i * 1000, resources: ['service:web'] }),
           });
-          if (r.status === 202) acked.push(`deploy-${i}`);
+          if (r.status === 202) acked.push(((await r.json()) as { ids: string[] }).ids[0]!);
         } catch {
           return; // the process is gone
         }

@@ -34,13 +34,13 @@ async function json<T>(url: string): Promise<T> {
 
 async function prometheusSeries(prom: PrometheusPeer): Promise<Set<string>> {
   const now = Date.now() / 1000;
-  const r = await json<{ data: Labels[] }>(`${prom.url}/api/v1/series?match[]=${encodeURIComponent('{job="node"}')}&start=${now - 15}&end=${now}`);
+  const r = await json<{ data: Labels[] }>(`${prom.url}/api/v1/series?match[]=${encodeURIComponent('{job="node",__name__!~"vigil_.*"}')}&start=${now - 15}&end=${now}`);
   return new Set(r.data.map(seriesKey));
 }
 
 async function vigilSeries(vigil: VigilProcess): Promise<Set<string>> {
-  const r = await json<{ series: { key: string; labels: Labels }[] }>(`${vigil.url}/api/v1/series?limit=10000`);
-  return new Set(r.series.filter((s) => s.labels.job === 'node').map((s) => s.key));
+  const r = await json<{ series: { key: string; name: string; labels: Labels }[] }>(`${vigil.url}/api/v1/series?limit=10000`);
+  return new Set(r.series.filter((s) => s.labels.job === 'node' && !s.name.startsWith('vigil_')).map((s) => s.key));
 }
 
 describe('interop with real Prometheus and node_exporter', { timeout: 240_000 }, () => {
@@ -70,6 +70,8 @@ remote_write:
   - url: http://127.0.0.1:${vigilPort}/api/v1/write
     write_relabel_configs:
       - { source_labels: [job], regex: node, action: keep }
+      # Vigil's own scores carry the series' labels (job="node" too): never feed them back.
+      - { source_labels: [__name__], regex: 'vigil_.*', action: drop }
     queue_config: { batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s }
     metadata_config: { send_interval: 2s }
 `,
@@ -93,9 +95,13 @@ remote_write:
 
     // 2. Prometheus scrapes Vigil: vigil_anomaly_score is queryable, with the series' own labels.
     const scored = await until('vigil_anomaly_score in Prometheus', 60_000, async () => {
+      const targets = await json<{ data: { activeTargets: { labels: Labels; health: string; lastError: string }[] } }>(`${prom.url}/api/v1/targets`);
+      const t = targets.data.activeTargets.find((x) => x.labels.job === 'vigil');
+      if (t && t.health !== 'up') throw new Error(`Prometheus cannot scrape Vigil: ${t.health} ${t.lastError}`);
       const r = await json<{ data: { result: { value: [number, string] }[] } }>(`${prom.url}/api/v1/query?query=${encodeURIComponent('count(vigil_anomaly_score{job="node"})')}`);
       const n = Number(r.data.result[0]?.value[1] ?? 0);
-      return n >= matched * 0.9 ? n : undefined;
+      if (n < matched * 0.9) throw new Error(`${n} of ${matched} scores queryable; vigil target ${JSON.stringify(t)}`);
+      return n;
     });
     assert.ok(scored >= matched * 0.9, `${scored} scores queryable for ${matched} series`);
     const one = await json<{ data: { result: { metric: Labels; value: [number, string] }[] } }>(`${prom.url}/api/v1/query?query=${encodeURIComponent('vigil_anomaly_score{metric_name="node_load1"}')}`);
@@ -104,19 +110,21 @@ remote_write:
     assert.ok(score >= 0 && score <= 1, `score in [0, 1]: ${score}`);
 
     // 3. Pull: a second Vigil warm-starts the same series from Prometheus' history.
-    await new Promise((r) => setTimeout(r, 5000)); // let history accumulate
+    await new Promise((r) => setTimeout(r, 15_000)); // let history accumulate (1 s scrapes)
     const config = join(dir, 'pull.yaml');
-    writeFileSync(config, `dataDir: ${JSON.stringify(join(dir, 'pull'))}\nprometheus:\n  url: ${prom.url}\n  selectors: ['{job="node"}']\n  warmStart: 10m\n  step: 1s\n  pollInterval: 2s\nlog:\n  level: warn\n`);
+    writeFileSync(config, `dataDir: ${JSON.stringify(join(dir, 'pull'))}\nprometheus:\n  url: ${prom.url}\n  selectors: ['{job="node",__name__!~"vigil_.*"}']\n  warmStart: 10m\n  step: 1s\n  pollInterval: 2s\nlog:\n  level: warn\n`);
     const puller = await startVigilProcess(['--config', config]);
     cleanup.push(() => puller.stop());
     const pulled = await until('the pulling Vigil to warm-start every node series', 90_000, async () => {
       const [p, v] = await Promise.all([prometheusSeries(prom), vigilSeries(puller)]);
       const missing = [...p].filter((k) => !v.has(k));
-      return missing.length === 0 && v.size > 0 ? v.size : undefined;
+      const st = await json<{ prometheusPull: string }>(`${puller.url}/api/v1/status`);
+      if (missing.length === 0 && v.size > 0 && st.prometheusPull === 'ok') return v.size;
+      throw new Error(`${missing.length} of ${p.size} missing (e.g. ${missing[0]}); status ${JSON.stringify(st)}; log: ${puller.output().slice(-1500)}`);
     });
     const metrics = await (await fetch(`${puller.url}/metrics`)).text();
     const accepted = Number(/^vigil_samples_accepted_total (\d+)$/m.exec(metrics)?.[1]);
-    assert.ok(accepted >= pulled * 10, `warm start brought history: ${accepted} samples for ${pulled} series`);
+    assert.ok(accepted >= pulled * 10, `warm start brought history: ${accepted} samples for ${pulled} series\n${metrics.split('\n').filter((l) => l.startsWith('vigil_samples')).join('\n')}`);
     const pullStatus = await json<{ prometheusPull: string }>(`${puller.url}/api/v1/status`);
     assert.equal(pullStatus.prometheusPull, 'ok');
     // ...then polls incrementally: newer samples keep arriving.

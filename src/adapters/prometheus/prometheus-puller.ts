@@ -425,7 +425,7 @@ export class PrometheusPuller {
       this.deliver(batch, r.value);
       for (const s of batch.members.values()) if (s.coveredUntilMs < chunkTo) s.coveredUntilMs = chunkTo;
       if (this.stopped) return { ok: true };
-      chunkFrom = chunkTo;
+      chunkFrom = chunkTo + this.stepMs;
     }
     return { ok: true };
   }
@@ -436,7 +436,7 @@ export class PrometheusPuller {
       if (!s) continue;
       const t = r.timesMs;
       let from = 0;
-      // mutated
+      while (from < t.length && !(t[from] > s.lastDeliveredMs)) from++;
       if (from === t.length) continue;
       // Prometheus answers in time order; anything else would break the detector's contract, so
       // check once (no copy) and drop offending points only in that unexpected case.

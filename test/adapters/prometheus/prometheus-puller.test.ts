@@ -318,3 +318,40 @@ describe('PrometheusPuller discovery', () => {
     await h.puller.stop();
   });
 });
+
+describe('PrometheusPuller against a sloppy server', () => {
+  it('never delivers a timestamp twice or out of order, even when answers overlap or are unsorted', async () => {
+    // Some Prometheus-compatible servers answer points outside [start, end] or repeat them; the
+    // puller's promise to the sink must hold anyway.
+    const labels = { __name__: 'temp', host: 'a' };
+    const clock = new ManualClock(T0_MS);
+    const timers = new ManualTimers(clock);
+    const sink = new RecordingSink(clock);
+    const answers = [
+      [T0_MS - 2000, T0_MS - 1000, T0_MS],
+      [T0_MS - 1000, T0_MS, T0_MS + 2000, T0_MS + 1000, T0_MS + 2000, T0_MS + 3000],
+      [T0_MS + 3000, T0_MS + 4000],
+    ];
+    let call = 0;
+    const api = {
+      series: async () => ({ ok: true as const, value: [labels] }),
+      metadata: async () => ({ ok: true as const, value: new Map() }),
+      queryRange: async () => {
+        const times = answers[Math.min(call++, answers.length - 1)];
+        return { ok: true as const, value: [{ labels, timesMs: Float64Array.from(times), values: Float64Array.from(times, (t) => t / 1000) }] };
+      },
+    };
+    const puller = new PrometheusPuller({ client: api, sink, clock, timers, stepSec: 1, warmStartMs: 2000, pollIntervalMs: 3000 });
+    puller.start();
+    for (let i = 0; i < 3; i++) {
+      const p = timers.pending!;
+      timers.pending = null;
+      clock.ms = p.dueMs;
+      p.fn();
+      await puller.idle();
+    }
+    assert.deepEqual(sink.times(labels), [T0_MS - 2000, T0_MS - 1000, T0_MS, T0_MS + 2000, T0_MS + 3000, T0_MS + 4000]);
+    for (const d of sink.deliveries) assert.deepEqual(d.values, d.times.map((t) => t / 1000));
+    await puller.stop();
+  });
+});
