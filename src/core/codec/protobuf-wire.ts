@@ -171,7 +171,8 @@ export class WireReader {
     const lo = this.lo;
     if (hi < 0x80000000) return hi * TWO_32 + lo;
     // Negative: −(~v + 1), computed on the halves so no BigInt is needed.
-    return -((~hi >>> 0) * TWO_32 + (~lo >>> 0) + 1);
+    // One rounding only: (~lo + 1) <= 2^32 is exact, so the sum rounds once, as Number(BigInt) does.
+    return -((~hi >>> 0) * TWO_32 + ((~lo >>> 0) + 1));
   }
 
   /** Reads a zigzag-encoded sint32/sint64 into a double (exact when |value| ≤ 2^53). */
