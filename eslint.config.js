@@ -1,7 +1,8 @@
 // Lint rules, including the layering of DESIGN.md's "shape of the code":
 //   src/core      pure: no I/O, no clock, no randomness, no globals, imports nothing outside core
 //   src/adapters  may use core; one adapter never imports another (the composition root wires them)
-//   src/cli       the composition root: may import anything
+//   src/app       the running server (config, HTTP edge, lifecycle): wires core and adapters
+//   src/cli       commands: may import anything
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -54,6 +55,7 @@ export default tseslint.config(
         patterns: [
           { regex: '^\\.\\./[^.][^/]*/', message: 'An adapter must not import another adapter; wire them in the composition root (src/cli).' },
           { regex: '(^|/)cli/', message: 'Adapters must not import the CLI.' },
+          { regex: '(^|/)app/', message: 'Adapters must not import the app layer; the app wires adapters, not the other way round.' },
           { regex: '/core/[^/]+/(?!index\\.js$)[^/]+$', message: 'Import core folders through their index.ts, not deep files.' },
         ],
       }],
