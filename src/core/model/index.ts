@@ -78,3 +78,93 @@ export function seriesKey(labels: Labels): string {
 function escapeLabelValue(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
+
+// ---- Anomalies and insights (issue: insights engine) -------------------------------------------
+
+export type Severity = 'LOW' | 'MEDIUM' | 'HIGH';
+export type Sensitivity = 'LOW' | 'MEDIUM' | 'HIGH';
+export type InsightStatus = 'ONGOING' | 'CLOSED';
+export type InsightType = 'REACTIVE' | 'PROACTIVE';
+export type NotificationType = 'NEW_INSIGHT' | 'NEW_ASSOCIATION' | 'SEVERITY_UPGRADED' | 'NEW_RECOMMENDATION' | 'CLOSED_INSIGHT';
+export type FeedbackValue = 'USEFUL' | 'NOT_USEFUL' | 'TOO_SENSITIVE' | 'NOISY_DATA' | 'INCORRECT';
+
+/** A period in which one series deviates. Times are stream (sample) times in ms. */
+export interface Anomaly {
+  readonly id: string;
+  readonly seriesId: number;
+  readonly seriesKey: string;
+  readonly metricName: string;
+  readonly resource: string;
+  readonly application: string | null;
+  readonly kind: MetricKind;
+  readonly direction: 'above' | 'below';
+  readonly startMs: number;
+  /** null while open. */
+  readonly endMs: number | null;
+  readonly peakScore: number;
+  readonly peakMs: number;
+  /** Value and expected band at the peak. */
+  readonly peakValue: number;
+  readonly expected: number;
+  readonly lower: number;
+  readonly upper: number;
+  /** CAUSAL: likely part of the cause; CONTEXTUAL: a symptom or context (DevOps Guru's terms). */
+  readonly role: 'CAUSAL' | 'CONTEXTUAL';
+  /** The detector statistic that decided (point, shift, variance, stuck). */
+  readonly cause: string;
+}
+
+export interface RootCauseCandidate {
+  readonly rank: number;
+  readonly kind: 'EVENT' | 'ANOMALY';
+  /** Event id or anomaly id. */
+  readonly ref: string;
+  readonly title: string;
+  readonly confidence: number;
+  readonly evidence: readonly string[];
+}
+
+export interface Recommendation {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly reason: string;
+  readonly links: readonly string[];
+  readonly relatedEventIds: readonly string[];
+  readonly relatedAnomalyIds: readonly string[];
+}
+
+export interface InsightPrediction {
+  readonly seriesKey: string;
+  /** When the forecast crosses the limit: earliest / most likely / latest (ms). */
+  readonly earliestMs: number;
+  readonly expectedMs: number;
+  readonly latestMs: number;
+  readonly limit: number;
+}
+
+export interface Insight {
+  readonly id: string;
+  readonly type: InsightType;
+  readonly name: string;
+  readonly severity: Severity;
+  readonly status: InsightStatus;
+  readonly application: string | null;
+  readonly startMs: number;
+  readonly endMs: number | null;
+  readonly updatedMs: number;
+  readonly resources: readonly string[];
+  readonly anomalyIds: readonly string[];
+  readonly eventIds: readonly string[];
+  readonly rootCauses: readonly RootCauseCandidate[];
+  readonly recommendations: readonly Recommendation[];
+  readonly prediction: InsightPrediction | null;
+}
+
+/** A lifecycle transition, recorded for notification. */
+export interface InsightTransition {
+  readonly insightId: string;
+  readonly type: NotificationType;
+  readonly timeMs: number;
+  readonly severity: Severity;
+}
