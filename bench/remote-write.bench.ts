@@ -81,7 +81,9 @@ export async function bench(emit: Emit): Promise<void> {
   const measured = BLOCKS * SERIES_PER_REQUEST * ROUNDS;
 
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
-  const vigil = await startVigilProcess(['--data-dir', dataDir, '--log-level', 'warn']);
+  // VIGIL_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server side.
+  const nodeArgs = process.env.VIGIL_BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const vigil = await startVigilProcess(['--data-dir', dataDir, '--log-level', 'warn'], { nodeArgs });
   const vport = vigil.port;
   try {
     await new Promise((r) => setTimeout(r, 500));
@@ -93,7 +95,8 @@ export async function bench(emit: Emit): Promise<void> {
     emit('remote_write_samples_per_sec_vigil', measured / sec, '1/s');
     emit('memory_bytes_per_series_vigil', (after - before) / (BLOCKS * SERIES_PER_REQUEST), 'B');
   } finally {
-    await vigil.kill9();
+    if (nodeArgs.length > 0) await vigil.stop(); // a profile is written on a clean exit only
+    else await vigil.kill9();
     rmSync(dataDir, { recursive: true, force: true });
   }
 

@@ -37,7 +37,12 @@ export interface ServerOptions {
 export async function buildServer({ app, log }: ServerOptions): Promise<FastifyInstance> {
   const cfg = app.config;
   const auth = new TokenAuth(cfg.resolved.tokens);
-  const server = Fastify({ loggerInstance: log, bodyLimit: cfg.server.bodyLimitBytes, disableRequestLogging: true, return503OnClosing: true });
+  const server = Fastify({
+    loggerInstance: log, bodyLimit: cfg.server.bodyLimitBytes, disableRequestLogging: true, return503OnClosing: true,
+    // One shared logger instead of a child per request: a child costs ~5% of remote-write ingest
+    // (measured with --cpu-prof); errors still log the request through the error handler.
+    childLoggerFactory: (logger) => logger,
+  });
 
   // Bodies stay raw buffers: remote-write and OTLP protobuf are decoded by hand, and webhook
   // signatures are computed over the exact bytes received.

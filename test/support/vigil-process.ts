@@ -28,9 +28,9 @@ export interface VigilProcess {
   kill9(): Promise<void>;
 }
 
-export async function startVigilProcess(args: string[], opts: { port?: number; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number } = {}): Promise<VigilProcess> {
+export async function startVigilProcess(args: string[], opts: { port?: number; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; nodeArgs?: string[] } = {}): Promise<VigilProcess> {
   const port = opts.port ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/dev-main.ts', 'serve', '--port', String(port), ...args], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/cli/dev-main.ts', 'serve', '--port', String(port), ...args], {
     cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

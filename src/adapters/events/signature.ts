@@ -6,7 +6,7 @@
  *   ArgoCD          cannot sign bodies (argocd-notifications `service.webhook` only sets static
  *                   headers), so it authenticates with a bearer token in a header:
  *                     service.webhook.vigil: |
- *                       url: https://vigil.example.com/api/v1/events/argocd
+ *                       url: https://vigil.example.com/api/v1/webhooks/argocd
  *                       headers:
  *                       - name: Authorization
  *                         value: Bearer $vigil-token     # from argocd-notifications-secret

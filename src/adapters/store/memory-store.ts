@@ -6,19 +6,46 @@
  * same data, so "close and reopen" is testable here too. Records are copied in and out, so a caller
  * mutating an object after handing it over cannot change what was stored — as with a real database.
  */
-import type { ResourceRecord, SeriesDescriptor, VigilEvent } from '../../core/model/index.js';
-import type { Checkpoint, EventQuery, ResourceQuery, Store } from '../../core/ports/index.js';
+import type { Anomaly, FeedbackValue, Insight, InsightTransition, ResourceRecord, Sensitivity, SeriesDescriptor, VigilEvent } from '../../core/model/index.js';
+import type {
+  Checkpoint,
+  CoverageSetting,
+  EventQuery,
+  InsightAnomaly,
+  InsightFeedback,
+  InsightPage,
+  InsightQuery,
+  ResourceQuery,
+  SensitivityScope,
+  SensitivitySetting,
+  Store,
+  StoredTransition,
+} from '../../core/ports/index.js';
 import { LATEST_SCHEMA_VERSION } from './migrations.js';
 import {
+  compareAnomaliesByStart,
   compareCodePoints,
   compareEventsNewestFirst,
+  copyInsight,
+  insightComparator,
+  insightMatches,
+  isMttrInsight,
   normaliseEventQuery,
+  normaliseInsightQuery,
+  normaliseTransitionPage,
   seriesKeyConflict,
   toPlainBytes,
+  validateAnomalies,
   validateCheckpoint,
+  validateCoverage,
   validateEvents,
+  validateFeedback,
+  validateInsights,
+  validateMttrRange,
   validateResources,
+  validateSensitivity,
   validateSeries,
+  validateTransitions,
 } from './store-common.js';
 import { StoreError } from './store-error.js';
 
@@ -31,6 +58,15 @@ export class MemoryDatabase {
   readonly resources = new Map<string, ResourceRecord>();
   readonly checkpoints = new Map<string, Checkpoint>();
   readonly state = new Map<string, string>();
+  readonly insights = new Map<string, Insight>();
+  readonly anomalies = new Map<string, InsightAnomaly>();
+  /** In seq order; seq is never reused (lastSeq only grows), as with AUTOINCREMENT / BIGSERIAL. */
+  readonly transitions: StoredTransition[] = [];
+  lastSeq = 0;
+  /** In insertion order. */
+  readonly feedback: InsightFeedback[] = [];
+  readonly sensitivity = new Map<SensitivityScope, Sensitivity>();
+  coverage: CoverageSetting | null = null;
 }
 
 function copyEvent(e: VigilEvent): VigilEvent {
@@ -177,5 +213,103 @@ export class MemoryStore implements Store {
 
   async setState(key: string, value: string): Promise<void> {
     this.#open().state.set(key, value);
+  }
+
+  async upsertInsights(insights: readonly Insight[]): Promise<void> {
+    const db = this.#open();
+    validateInsights(insights); // before any write: all or nothing, like the SQL transaction
+    for (const i of insights) db.insights.set(i.id, copyInsight(i));
+  }
+
+  async listInsights(query: InsightQuery = {}): Promise<InsightPage> {
+    const db = this.#open();
+    const q = normaliseInsightQuery(query);
+    const matching = [...db.insights.values()].filter((i) => insightMatches(i, q)).sort(insightComparator(q.sort));
+    return { items: matching.slice(q.offset, q.offset + q.limit).map(copyInsight), total: matching.length };
+  }
+
+  async getInsight(id: string): Promise<Insight | null> {
+    const i = this.#open().insights.get(id);
+    return i === undefined ? null : copyInsight(i);
+  }
+
+  async upsertAnomalies(anomalies: readonly InsightAnomaly[]): Promise<void> {
+    const db = this.#open();
+    validateAnomalies(anomalies);
+    for (const a of anomalies) db.anomalies.set(a.anomaly.id, { insightId: a.insightId, anomaly: { ...a.anomaly } });
+  }
+
+  async listAnomalies(insightId: string): Promise<Anomaly[]> {
+    const out: Anomaly[] = [];
+    for (const a of this.#open().anomalies.values()) if (a.insightId === insightId) out.push({ ...a.anomaly });
+    return out.sort(compareAnomaliesByStart);
+  }
+
+  async appendTransitions(transitions: readonly InsightTransition[]): Promise<void> {
+    const db = this.#open();
+    validateTransitions(transitions);
+    for (const t of transitions) {
+      db.transitions.push({ seq: ++db.lastSeq, insightId: t.insightId, type: t.type, timeMs: t.timeMs, severity: t.severity });
+    }
+  }
+
+  async listTransitions(afterSeq: number, limit?: number): Promise<StoredTransition[]> {
+    const db = this.#open();
+    const page = normaliseTransitionPage(afterSeq, limit);
+    const out: StoredTransition[] = [];
+    for (const t of db.transitions) {
+      if (out.length >= page.limit) break;
+      if (t.seq > page.afterSeq) out.push({ ...t });
+    }
+    return out;
+  }
+
+  async addFeedback(feedback: { readonly insightId: string; readonly value: FeedbackValue; readonly comment?: string; readonly timeMs: number }): Promise<void> {
+    const db = this.#open();
+    validateFeedback(feedback);
+    db.feedback.push({ insightId: feedback.insightId, value: feedback.value, comment: feedback.comment ?? null, timeMs: feedback.timeMs });
+  }
+
+  async listFeedback(insightId: string): Promise<InsightFeedback[]> {
+    // Array.prototype.sort is stable: equal times keep insertion order, like ORDER BY created_ms, id.
+    return this.#open()
+      .feedback.filter((f) => f.insightId === insightId)
+      .sort((a, b) => a.timeMs - b.timeMs)
+      .map((f) => ({ ...f }));
+  }
+
+  async setSensitivity(scope: SensitivityScope, level: Sensitivity | null): Promise<void> {
+    const db = this.#open();
+    validateSensitivity(scope, level);
+    if (level === null) db.sensitivity.delete(scope);
+    else db.sensitivity.set(scope, level);
+  }
+
+  async listSensitivity(): Promise<SensitivitySetting[]> {
+    return [...this.#open().sensitivity.entries()].map(([scope, level]) => ({ scope, level })).sort((a, b) => compareCodePoints(a.scope, b.scope));
+  }
+
+  async getCoverage(): Promise<CoverageSetting | null> {
+    const c = this.#open().coverage;
+    return c === null || c === 'all' ? c : [...c];
+  }
+
+  async setCoverage(coverage: CoverageSetting): Promise<void> {
+    const db = this.#open();
+    validateCoverage(coverage);
+    db.coverage = coverage === 'all' ? 'all' : [...coverage];
+  }
+
+  async mttrMs(fromMs: number, toMs: number): Promise<number | null> {
+    const db = this.#open();
+    validateMttrRange(fromMs, toMs);
+    let sum = 0;
+    let n = 0;
+    for (const i of db.insights.values()) {
+      if (!isMttrInsight(i, fromMs, toMs)) continue;
+      sum += i.endMs - i.startMs;
+      n++;
+    }
+    return n === 0 ? null : sum / n;
   }
 }

@@ -5,7 +5,7 @@
  *   migrate():  bootstrap schema_migrations ─► read max(version) ─► planMigrations()
  *               ─► for each pending: BEGIN; its statements; INSERT schema_migrations; COMMIT
  *
- * Rules for whoever adds v2: never edit a migration that has shipped (databases in the field have
+ * Rules for whoever adds a version: never edit a migration that has shipped (databases in the field have
  * already run it); append a new one with the next version. Times are epoch milliseconds, which pass
  * 2^31 in 1970, hence BIGINT on PostgreSQL (SQLite's INTEGER is already 64-bit). JSON columns are
  * TEXT on both sides on purpose: the bytes we wrote come back verbatim (JSONB would normalise them),
@@ -133,6 +133,152 @@ export const MIGRATIONS: readonly Migration[] = [
           saved_at BIGINT NOT NULL
         )`,
         'CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+      ],
+    },
+  },
+  {
+    version: 2,
+    description: 'insights, anomalies, insight_transitions (notification outbox), feedback, sensitivity, coverage',
+    // Listing by status / severity / type / application is always ordered by time too, hence the
+    // compound (filter, start_ms) indexes; severity order is a CASE over the column (three values).
+    // No foreign keys from anomalies / feedback to insights: the engine may write an anomaly in
+    // the same tick as (or before) the insight that takes it, and feedback must outlive a purge.
+    sql: {
+      sqlite: [
+        `CREATE TABLE insights (
+          id TEXT PRIMARY KEY,
+          type TEXT NOT NULL,
+          name TEXT NOT NULL,
+          severity TEXT NOT NULL,
+          status TEXT NOT NULL,
+          application TEXT,
+          start_ms INTEGER NOT NULL,
+          end_ms INTEGER,
+          updated_ms INTEGER NOT NULL,
+          resources TEXT NOT NULL,
+          anomaly_ids TEXT NOT NULL,
+          event_ids TEXT NOT NULL,
+          root_causes TEXT NOT NULL,
+          recommendations TEXT NOT NULL,
+          prediction TEXT
+        )`,
+        'CREATE INDEX insights_start_idx ON insights (start_ms, id)',
+        'CREATE INDEX insights_updated_idx ON insights (updated_ms, id)',
+        'CREATE INDEX insights_status_start_idx ON insights (status, start_ms)',
+        'CREATE INDEX insights_severity_start_idx ON insights (severity, start_ms)',
+        'CREATE INDEX insights_type_status_start_idx ON insights (type, status, start_ms)',
+        'CREATE INDEX insights_application_start_idx ON insights (application, start_ms)',
+        `CREATE TABLE anomalies (
+          id TEXT PRIMARY KEY,
+          insight_id TEXT NOT NULL,
+          series_id INTEGER NOT NULL,
+          series_key TEXT NOT NULL,
+          metric_name TEXT NOT NULL,
+          resource TEXT NOT NULL,
+          application TEXT,
+          kind TEXT NOT NULL,
+          direction TEXT NOT NULL,
+          start_ms INTEGER NOT NULL,
+          end_ms INTEGER,
+          peak_score REAL NOT NULL,
+          peak_ms INTEGER NOT NULL,
+          peak_value REAL NOT NULL,
+          expected REAL NOT NULL,
+          lower REAL NOT NULL,
+          upper REAL NOT NULL,
+          role TEXT NOT NULL,
+          cause TEXT NOT NULL
+        )`,
+        'CREATE INDEX anomalies_insight_idx ON anomalies (insight_id, start_ms, id)',
+        'CREATE INDEX anomalies_series_idx ON anomalies (series_key, start_ms)',
+        // AUTOINCREMENT: a seq is never reused, even after the newest rows are deleted — an outbox
+        // reader's cursor must never see a new row below it.
+        `CREATE TABLE insight_transitions (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          insight_id TEXT NOT NULL,
+          type TEXT NOT NULL,
+          time_ms INTEGER NOT NULL,
+          severity TEXT NOT NULL,
+          created_at INTEGER NOT NULL
+        )`,
+        'CREATE INDEX insight_transitions_insight_idx ON insight_transitions (insight_id, seq)',
+        `CREATE TABLE feedback (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          insight_id TEXT NOT NULL,
+          value TEXT NOT NULL,
+          comment TEXT,
+          created_ms INTEGER NOT NULL
+        )`,
+        'CREATE INDEX feedback_insight_idx ON feedback (insight_id, created_ms, id)',
+        'CREATE TABLE sensitivity (scope TEXT PRIMARY KEY, level TEXT NOT NULL)',
+        'CREATE TABLE coverage (id INTEGER PRIMARY KEY CHECK (id = 1), selectors TEXT NOT NULL, updated_at INTEGER NOT NULL)',
+      ],
+      postgres: [
+        `CREATE TABLE insights (
+          id TEXT COLLATE "C" PRIMARY KEY,
+          type TEXT NOT NULL,
+          name TEXT NOT NULL,
+          severity TEXT NOT NULL,
+          status TEXT NOT NULL,
+          application TEXT,
+          start_ms BIGINT NOT NULL,
+          end_ms BIGINT,
+          updated_ms BIGINT NOT NULL,
+          resources TEXT NOT NULL,
+          anomaly_ids TEXT NOT NULL,
+          event_ids TEXT NOT NULL,
+          root_causes TEXT NOT NULL,
+          recommendations TEXT NOT NULL,
+          prediction TEXT
+        )`,
+        'CREATE INDEX insights_start_idx ON insights (start_ms, id)',
+        'CREATE INDEX insights_updated_idx ON insights (updated_ms, id)',
+        'CREATE INDEX insights_status_start_idx ON insights (status, start_ms)',
+        'CREATE INDEX insights_severity_start_idx ON insights (severity, start_ms)',
+        'CREATE INDEX insights_type_status_start_idx ON insights (type, status, start_ms)',
+        'CREATE INDEX insights_application_start_idx ON insights (application, start_ms)',
+        `CREATE TABLE anomalies (
+          id TEXT COLLATE "C" PRIMARY KEY,
+          insight_id TEXT NOT NULL,
+          series_id INTEGER NOT NULL,
+          series_key TEXT NOT NULL,
+          metric_name TEXT NOT NULL,
+          resource TEXT NOT NULL,
+          application TEXT,
+          kind TEXT NOT NULL,
+          direction TEXT NOT NULL,
+          start_ms BIGINT NOT NULL,
+          end_ms BIGINT,
+          peak_score DOUBLE PRECISION NOT NULL,
+          peak_ms BIGINT NOT NULL,
+          peak_value DOUBLE PRECISION NOT NULL,
+          expected DOUBLE PRECISION NOT NULL,
+          lower DOUBLE PRECISION NOT NULL,
+          upper DOUBLE PRECISION NOT NULL,
+          role TEXT NOT NULL,
+          cause TEXT NOT NULL
+        )`,
+        'CREATE INDEX anomalies_insight_idx ON anomalies (insight_id, start_ms, id)',
+        'CREATE INDEX anomalies_series_idx ON anomalies (series_key, start_ms)',
+        `CREATE TABLE insight_transitions (
+          seq BIGSERIAL PRIMARY KEY,
+          insight_id TEXT NOT NULL,
+          type TEXT NOT NULL,
+          time_ms BIGINT NOT NULL,
+          severity TEXT NOT NULL,
+          created_at BIGINT NOT NULL
+        )`,
+        'CREATE INDEX insight_transitions_insight_idx ON insight_transitions (insight_id, seq)',
+        `CREATE TABLE feedback (
+          id BIGSERIAL PRIMARY KEY,
+          insight_id TEXT NOT NULL,
+          value TEXT NOT NULL,
+          comment TEXT,
+          created_ms BIGINT NOT NULL
+        )`,
+        'CREATE INDEX feedback_insight_idx ON feedback (insight_id, created_ms, id)',
+        'CREATE TABLE sensitivity (scope TEXT COLLATE "C" PRIMARY KEY, level TEXT NOT NULL)',
+        'CREATE TABLE coverage (id INTEGER PRIMARY KEY CHECK (id = 1), selectors TEXT NOT NULL, updated_at BIGINT NOT NULL)',
       ],
     },
   },

@@ -1,1 +1,15 @@
-export type { Checkpoint, EventQuery, ResourceQuery, Store } from './store.js';
+export type {
+  Checkpoint,
+  CoverageSetting,
+  EventQuery,
+  InsightAnomaly,
+  InsightFeedback,
+  InsightPage,
+  InsightQuery,
+  InsightSort,
+  ResourceQuery,
+  SensitivityScope,
+  SensitivitySetting,
+  Store,
+  StoredTransition,
+} from './store.js';

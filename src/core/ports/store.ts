@@ -1,6 +1,19 @@
 // The store port: everything Vigil must keep across restarts. Adapters: memory (tests), SQLite
 // (embedded default), PostgreSQL (scale-out). All pass test/adapters/store/contract.ts.
-import type { EventClass, ResourceRecord, SeriesDescriptor, VigilEvent } from '../model/index.js';
+import type {
+  Anomaly,
+  EventClass,
+  FeedbackValue,
+  Insight,
+  InsightStatus,
+  InsightTransition,
+  InsightType,
+  ResourceRecord,
+  Sensitivity,
+  SeriesDescriptor,
+  Severity,
+  VigilEvent,
+} from '../model/index.js';
 
 export interface EventQuery {
   readonly fromMs?: number;
@@ -25,6 +38,67 @@ export interface Checkpoint {
   readonly timeMs: number;
   readonly data: Uint8Array;
 }
+
+export type InsightSort = 'startMs' | 'severity' | 'updatedMs';
+
+export interface InsightQuery {
+  readonly status?: InsightStatus;
+  /** Any of these severities; an empty array is no filter, like an absent one. */
+  readonly severity?: readonly Severity[];
+  readonly type?: InsightType;
+  readonly application?: string;
+  /**
+   * Insights whose time span overlaps [fromMs, toMs] (both inclusive): started at or before toMs and
+   * ended at or after fromMs, an ONGOING insight (endMs null) counting as not ended — so "the last
+   * day" lists an incident that began two days ago and is still open.
+   */
+  readonly fromMs?: number;
+  readonly toMs?: number;
+  /** Default 100, at most 1000; 0 gives an empty page (and still the total). */
+  readonly limit?: number;
+  readonly offset?: number;
+  /**
+   * Always descending: 'startMs' (default) newest first; 'severity' HIGH first, then newest first;
+   * 'updatedMs' most recently changed first. Ties are broken by id, descending, so pages are stable.
+   */
+  readonly sort?: InsightSort;
+}
+
+export interface InsightPage {
+  readonly items: Insight[];
+  /** How many insights match the filters, ignoring limit and offset. */
+  readonly total: number;
+}
+
+/** An anomaly with the insight it belongs to (the model's Anomaly does not carry it). */
+export interface InsightAnomaly {
+  readonly insightId: string;
+  readonly anomaly: Anomaly;
+}
+
+/** A transition as stored: `seq` is its position in the outbox, increasing in commit order. */
+export interface StoredTransition extends InsightTransition {
+  readonly seq: number;
+}
+
+export interface InsightFeedback {
+  readonly insightId: string;
+  readonly value: FeedbackValue;
+  /** null when none was given. */
+  readonly comment: string | null;
+  readonly timeMs: number;
+}
+
+/** `application:<name>` or `series:<key>`. */
+export type SensitivityScope = `application:${string}` | `series:${string}`;
+
+export interface SensitivitySetting {
+  readonly scope: SensitivityScope;
+  readonly level: Sensitivity;
+}
+
+/** What is analysed: every series, or those matching any of these label selectors. */
+export type CoverageSetting = 'all' | readonly string[];
 
 export interface Store {
   /** Applies pending migrations; safe to call on every start. */
@@ -52,4 +126,45 @@ export interface Store {
   /** Small key/value state (pull cursors, settings). */
   getState(key: string): Promise<string | null>;
   setState(key: string, value: string): Promise<void>;
+
+  // ---- insights engine (schema v2) -------------------------------------------------------------
+
+  /** Insert or replace by id; all or nothing. */
+  upsertInsights(insights: readonly Insight[]): Promise<void>;
+  listInsights(query?: InsightQuery): Promise<InsightPage>;
+  getInsight(id: string): Promise<Insight | null>;
+
+  /** Insert or replace by anomaly id (an anomaly may move to another insight); all or nothing. */
+  upsertAnomalies(anomalies: readonly InsightAnomaly[]): Promise<void>;
+  /** The insight's anomalies, earliest start first (ties by id). */
+  listAnomalies(insightId: string): Promise<Anomaly[]>;
+
+  /** Appends to the notification outbox in array order; durable when the promise resolves. */
+  appendTransitions(transitions: readonly InsightTransition[]): Promise<void>;
+  /**
+   * Transitions with seq > afterSeq, by seq ascending; limit default 100, at most 1000. A reader
+   * that keeps the last seq it handled as its cursor sees every transition exactly once: a
+   * transition never becomes visible with a seq below one already listed.
+   */
+  listTransitions(afterSeq: number, limit?: number): Promise<StoredTransition[]>;
+
+  /** Every call adds one entry (two at the same millisecond are both kept). */
+  addFeedback(feedback: { readonly insightId: string; readonly value: FeedbackValue; readonly comment?: string; readonly timeMs: number }): Promise<void>;
+  /** Oldest first. */
+  listFeedback(insightId: string): Promise<InsightFeedback[]>;
+
+  /** Sets the level for a scope; null removes the override (back to the default). */
+  setSensitivity(scope: SensitivityScope, level: Sensitivity | null): Promise<void>;
+  /** Every override, by scope (code point order). */
+  listSensitivity(): Promise<SensitivitySetting[]>;
+
+  /** The coverage set through the API; null when never set (the configuration's applies). */
+  getCoverage(): Promise<CoverageSetting | null>;
+  setCoverage(coverage: CoverageSetting): Promise<void>;
+
+  /**
+   * Mean time to recover: the mean of endMs - startMs over CLOSED REACTIVE insights whose startMs
+   * lies in [fromMs, toMs] (inclusive); null when there are none.
+   */
+  mttrMs(fromMs: number, toMs: number): Promise<number | null>;
 }
