@@ -12,24 +12,60 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 
-import type { ResourceRecord, SeriesDescriptor, VigilEvent } from '../../core/model/index.js';
-import type { Checkpoint, EventQuery, ResourceQuery, Store } from '../../core/ports/index.js';
+import type { Anomaly, FeedbackValue, Insight, InsightTransition, ResourceRecord, Sensitivity, SeriesDescriptor, VigilEvent } from '../../core/model/index.js';
+import type {
+  Checkpoint,
+  CoverageSetting,
+  EventQuery,
+  InsightAnomaly,
+  InsightFeedback,
+  InsightPage,
+  InsightQuery,
+  ResourceQuery,
+  SensitivityScope,
+  SensitivitySetting,
+  Store,
+  StoredTransition,
+} from '../../core/ports/index.js';
 import { SCHEMA_MIGRATIONS_DDL, planMigrations } from './migrations.js';
 import {
+  ANOMALY_COLUMNS,
+  type AnomalyRow,
   type EventRow,
+  type FeedbackRow,
+  INSIGHT_COLUMNS,
+  type InsightRow,
   type ResourceRow,
   type SeriesRow,
+  type TransitionRow,
+  anomalyFromRow,
+  anomalyToRow,
   compareCodePoints,
+  coverageFromJson,
   eventFromRow,
+  feedbackFromRow,
+  insightFromRow,
+  insightOrderSql,
+  insightToRow,
   normaliseEventQuery,
+  normaliseInsightQuery,
+  normaliseTransitionPage,
   resourceFromRow,
   seriesFromRow,
   seriesKeyConflict,
   toPlainBytes,
+  transitionFromRow,
+  validateAnomalies,
   validateCheckpoint,
+  validateCoverage,
   validateEvents,
+  validateFeedback,
+  validateInsights,
+  validateMttrRange,
   validateResources,
+  validateSensitivity,
   validateSeries,
+  validateTransitions,
 } from './store-common.js';
 import { StoreError } from './store-error.js';
 
@@ -382,6 +418,186 @@ export class PostgresStore implements Store {
       values: [key, value],
     });
   }
+
+  async upsertInsights(insights: readonly Insight[]): Promise<void> {
+    this.#open();
+    validateInsights(insights);
+    if (insights.length === 0) return;
+    // Sorted by id (after last-wins dedup) so concurrent batches lock rows in one order.
+    const rows = lastByKey(insights, (i) => i.id)
+      .sort((a, b) => compareCodePoints(a.id, b.id))
+      .map(insightToRow);
+    const col = (k: number): unknown[] => rows.map((r) => r[k]);
+    await this.#pool.query(
+      `INSERT INTO insights (${INSIGHT_COLUMNS})
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[],
+         $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+       ON CONFLICT (id) DO UPDATE SET ${updateAll(INSIGHT_COLUMNS)}`,
+      Array.from({ length: 15 }, (_, k) => col(k)),
+    );
+  }
+
+  async listInsights(query: InsightQuery = {}): Promise<InsightPage> {
+    this.#open();
+    const q = normaliseInsightQuery(query);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (q.status !== null) where.push(`status = ${p(q.status)}`);
+    if (q.severities !== null) where.push(`severity = ANY(${p(q.severities)}::text[])`);
+    if (q.type !== null) where.push(`type = ${p(q.type)}`);
+    if (q.application !== null) where.push(`application = ${p(q.application)}`);
+    if (q.toMs !== null) where.push(`start_ms <= ${p(q.toMs)}`);
+    if (q.fromMs !== null) where.push(`(end_ms IS NULL OR end_ms >= ${p(q.fromMs)})`);
+    // count(*) OVER () gives the total with the page in one statement (one snapshot). An offset
+    // past the end returns no rows, hence the separate count then.
+    const whereSql = where.length > 0 ? ' WHERE ' + where.join(' AND ') : '';
+    const { rows } = await this.#pool.query<InsightRow & { total: string }>(
+      `SELECT ${INSIGHT_COLUMNS}, count(*) OVER () AS total FROM insights${whereSql}
+       ORDER BY ${insightOrderSql(q.sort)} LIMIT ${p(q.limit)} OFFSET ${p(q.offset)}`,
+      params,
+    );
+    if (rows.length > 0) return { items: rows.map(insightFromRow), total: Number(rows[0]!.total) };
+    const count = await this.#pool.query<{ n: string }>(`SELECT count(*) AS n FROM insights${whereSql}`, params.slice(0, params.length - 2));
+    return { items: [], total: Number(count.rows[0]?.n ?? 0) };
+  }
+
+  async getInsight(id: string): Promise<Insight | null> {
+    this.#open();
+    const { rows } = await this.#pool.query<InsightRow>({ name: 'vigil_get_insight', text: `SELECT ${INSIGHT_COLUMNS} FROM insights WHERE id = $1`, values: [id] });
+    return rows[0] === undefined ? null : insightFromRow(rows[0]);
+  }
+
+  async upsertAnomalies(anomalies: readonly InsightAnomaly[]): Promise<void> {
+    this.#open();
+    validateAnomalies(anomalies);
+    if (anomalies.length === 0) return;
+    const rows = lastByKey(anomalies, (a) => a.anomaly.id)
+      .sort((a, b) => compareCodePoints(a.anomaly.id, b.anomaly.id))
+      .map(anomalyToRow);
+    const col = (k: number): unknown[] => rows.map((r) => r[k]);
+    await this.#pool.query(
+      `INSERT INTO anomalies (${ANOMALY_COLUMNS})
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+         $10::bigint[], $11::bigint[], $12::float8[], $13::bigint[], $14::float8[], $15::float8[], $16::float8[], $17::float8[], $18::text[], $19::text[])
+       ON CONFLICT (id) DO UPDATE SET ${updateAll(ANOMALY_COLUMNS)}`,
+      Array.from({ length: 19 }, (_, k) => col(k)),
+    );
+  }
+
+  async listAnomalies(insightId: string): Promise<Anomaly[]> {
+    this.#open();
+    const { rows } = await this.#pool.query<AnomalyRow>({
+      name: 'vigil_list_anomalies',
+      text: `SELECT ${ANOMALY_COLUMNS} FROM anomalies WHERE insight_id = $1 ORDER BY start_ms, id`,
+      values: [insightId],
+    });
+    return rows.map(anomalyFromRow);
+  }
+
+  async appendTransitions(transitions: readonly InsightTransition[]): Promise<void> {
+    this.#open();
+    validateTransitions(transitions);
+    if (transitions.length === 0) return;
+    await this.#tx(async (c) => {
+      // A sequence hands out numbers at INSERT, not at COMMIT: without this lock, a transaction that
+      // took seq 7 could commit after one that took seq 8, and an outbox reader already past 8
+      // would never see 7. The lock (writers only; readers are not blocked) makes seq order commit
+      // order, as SQLite's single writer does.
+      await c.query('LOCK TABLE insight_transitions IN SHARE ROW EXCLUSIVE MODE');
+      await c.query(
+        `INSERT INTO insight_transitions (insight_id, type, time_ms, severity, created_at)
+         SELECT t.insight_id, t.type, t.time_ms, t.severity, $5
+         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) WITH ORDINALITY AS t (insight_id, type, time_ms, severity, n)
+         ORDER BY t.n`,
+        [transitions.map((t) => t.insightId), transitions.map((t) => t.type), transitions.map((t) => t.timeMs), transitions.map((t) => t.severity), this.#nowMs()],
+      );
+    });
+  }
+
+  async listTransitions(afterSeq: number, limit?: number): Promise<StoredTransition[]> {
+    this.#open();
+    const page = normaliseTransitionPage(afterSeq, limit);
+    const { rows } = await this.#pool.query<TransitionRow>({
+      name: 'vigil_list_transitions',
+      text: 'SELECT seq, insight_id, type, time_ms, severity FROM insight_transitions WHERE seq > $1 ORDER BY seq LIMIT $2',
+      values: [page.afterSeq, page.limit],
+    });
+    return rows.map(transitionFromRow);
+  }
+
+  async addFeedback(feedback: { readonly insightId: string; readonly value: FeedbackValue; readonly comment?: string; readonly timeMs: number }): Promise<void> {
+    this.#open();
+    validateFeedback(feedback);
+    await this.#pool.query({
+      name: 'vigil_add_feedback',
+      text: 'INSERT INTO feedback (insight_id, value, comment, created_ms) VALUES ($1, $2, $3, $4)',
+      values: [feedback.insightId, feedback.value, feedback.comment ?? null, feedback.timeMs],
+    });
+  }
+
+  async listFeedback(insightId: string): Promise<InsightFeedback[]> {
+    this.#open();
+    const { rows } = await this.#pool.query<FeedbackRow>({
+      name: 'vigil_list_feedback',
+      text: 'SELECT insight_id, value, comment, created_ms FROM feedback WHERE insight_id = $1 ORDER BY created_ms, id',
+      values: [insightId],
+    });
+    return rows.map(feedbackFromRow);
+  }
+
+  async setSensitivity(scope: SensitivityScope, level: Sensitivity | null): Promise<void> {
+    this.#open();
+    validateSensitivity(scope, level);
+    if (level === null) await this.#pool.query('DELETE FROM sensitivity WHERE scope = $1', [scope]);
+    else await this.#pool.query('INSERT INTO sensitivity (scope, level) VALUES ($1, $2) ON CONFLICT (scope) DO UPDATE SET level = excluded.level', [scope, level]);
+  }
+
+  async listSensitivity(): Promise<SensitivitySetting[]> {
+    this.#open();
+    const { rows } = await this.#pool.query<SensitivitySetting>('SELECT scope, level FROM sensitivity ORDER BY scope');
+    return rows;
+  }
+
+  async getCoverage(): Promise<CoverageSetting | null> {
+    this.#open();
+    const { rows } = await this.#pool.query<{ selectors: string }>('SELECT selectors FROM coverage WHERE id = 1');
+    return rows[0] === undefined ? null : coverageFromJson(rows[0].selectors);
+  }
+
+  async setCoverage(coverage: CoverageSetting): Promise<void> {
+    this.#open();
+    validateCoverage(coverage);
+    await this.#pool.query(
+      'INSERT INTO coverage (id, selectors, updated_at) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET selectors = excluded.selectors, updated_at = excluded.updated_at',
+      [JSON.stringify(coverage), this.#nowMs()],
+    );
+  }
+
+  async mttrMs(fromMs: number, toMs: number): Promise<number | null> {
+    this.#open();
+    validateMttrRange(fromMs, toMs);
+    // SUM and COUNT rather than AVG (numeric, rounded to some scale): every backend divides the same exact integers.
+    const { rows } = await this.#pool.query<{ total: string | null; n: string }>(
+      `SELECT sum(end_ms - start_ms) AS total, count(*) AS n FROM insights
+       WHERE type = 'REACTIVE' AND status = 'CLOSED' AND end_ms IS NOT NULL AND start_ms >= $1 AND start_ms <= $2`,
+      [fromMs, toMs],
+    );
+    const n = Number(rows[0]?.n ?? 0);
+    return n === 0 ? null : Number(rows[0]!.total) / n;
+  }
+}
+
+/** `a = excluded.a, …` for every column but the first (the key). */
+function updateAll(columns: string): string {
+  return columns
+    .split(', ')
+    .slice(1)
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ');
 }
 
 /**

@@ -19,23 +19,59 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
-import type { ResourceRecord, SeriesDescriptor, VigilEvent } from '../../core/model/index.js';
-import type { Checkpoint, EventQuery, ResourceQuery, Store } from '../../core/ports/index.js';
+import type { Anomaly, FeedbackValue, Insight, InsightTransition, ResourceRecord, Sensitivity, SeriesDescriptor, VigilEvent } from '../../core/model/index.js';
+import type {
+  Checkpoint,
+  CoverageSetting,
+  EventQuery,
+  InsightAnomaly,
+  InsightFeedback,
+  InsightPage,
+  InsightQuery,
+  ResourceQuery,
+  SensitivityScope,
+  SensitivitySetting,
+  Store,
+  StoredTransition,
+} from '../../core/ports/index.js';
 import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL, planMigrations } from './migrations.js';
 import {
+  ANOMALY_COLUMNS,
+  type AnomalyRow,
   type EventRow,
+  type FeedbackRow,
+  INSIGHT_COLUMNS,
+  type InsightRow,
   type ResourceRow,
   type SeriesRow,
+  type TransitionRow,
+  anomalyFromRow,
+  anomalyToRow,
+  coverageFromJson,
   eventFromRow,
+  feedbackFromRow,
+  insightFromRow,
+  insightOrderSql,
+  insightToRow,
   normaliseEventQuery,
+  normaliseInsightQuery,
+  normaliseTransitionPage,
   resourceFromRow,
   seriesFromRow,
   seriesKeyConflict,
   toPlainBytes,
+  transitionFromRow,
+  validateAnomalies,
   validateCheckpoint,
+  validateCoverage,
   validateEvents,
+  validateFeedback,
+  validateInsights,
+  validateMttrRange,
   validateResources,
+  validateSensitivity,
   validateSeries,
+  validateTransitions,
 } from './store-common.js';
 import { StoreError } from './store-error.js';
 
@@ -60,6 +96,9 @@ export class SqliteStore implements Store {
   readonly #appendTx: Database.Transaction<(events: readonly VigilEvent[]) => number>;
   readonly #upsertSeriesTx: Database.Transaction<(series: readonly SeriesDescriptor[]) => void>;
   readonly #upsertResourcesTx: Database.Transaction<(resources: readonly ResourceRecord[]) => void>;
+  readonly #upsertInsightsTx: Database.Transaction<(insights: readonly Insight[]) => void>;
+  readonly #upsertAnomaliesTx: Database.Transaction<(anomalies: readonly InsightAnomaly[]) => void>;
+  readonly #appendTransitionsTx: Database.Transaction<(transitions: readonly InsightTransition[]) => void>;
 
   /** Use openSqliteStore(); this takes an already configured connection. */
   constructor(db: Db, nowMs: () => number = Date.now) {
@@ -108,6 +147,19 @@ export class SqliteStore implements Store {
       for (const r of resources) {
         upsert.run(r.key, r.type, r.application, JSON.stringify(r.tags), r.firstSeenMs, r.lastSeenMs, r.seriesCount, r.retiredMs);
       }
+    });
+    this.#upsertInsightsTx = db.transaction((insights: readonly Insight[]) => {
+      const upsert = this.#stmt(`INSERT OR REPLACE INTO insights (${INSIGHT_COLUMNS}) VALUES (${placeholders(15)})`);
+      for (const i of insights) upsert.run(...insightToRow(i));
+    });
+    this.#upsertAnomaliesTx = db.transaction((anomalies: readonly InsightAnomaly[]) => {
+      const upsert = this.#stmt(`INSERT OR REPLACE INTO anomalies (${ANOMALY_COLUMNS}) VALUES (${placeholders(19)})`);
+      for (const a of anomalies) upsert.run(...anomalyToRow(a));
+    });
+    this.#appendTransitionsTx = db.transaction((transitions: readonly InsightTransition[]) => {
+      const insert = this.#stmt('INSERT INTO insight_transitions (insight_id, type, time_ms, severity, created_at) VALUES (?, ?, ?, ?, ?)');
+      const now = this.#nowMs();
+      for (const t of transitions) insert.run(t.insightId, t.type, t.timeMs, t.severity, now);
     });
   }
 
@@ -253,6 +305,133 @@ export class SqliteStore implements Store {
     this.#open();
     this.#stmt('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
+
+  async upsertInsights(insights: readonly Insight[]): Promise<void> {
+    this.#open();
+    validateInsights(insights);
+    if (insights.length > 0) this.#upsertInsightsTx.immediate(insights);
+  }
+
+  async listInsights(query: InsightQuery = {}): Promise<InsightPage> {
+    this.#open();
+    const q = normaliseInsightQuery(query);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const filter = (clause: string, ...values: unknown[]): void => {
+      where.push(clause);
+      params.push(...values);
+    };
+    if (q.status !== null) filter('status = ?', q.status);
+    if (q.severities !== null) filter(`severity IN (${placeholders(q.severities.length)})`, ...q.severities);
+    if (q.type !== null) filter('type = ?', q.type);
+    if (q.application !== null) filter('application = ?', q.application);
+    if (q.toMs !== null) filter('start_ms <= ?', q.toMs);
+    if (q.fromMs !== null) filter('(end_ms IS NULL OR end_ms >= ?)', q.fromMs);
+    const whereSql = where.length > 0 ? ' WHERE ' + where.join(' AND ') : '';
+    // Page and count in one read transaction, so the total describes the same data as the page.
+    return this.#db.transaction(() => {
+      const total = (this.#stmt('SELECT count(*) AS n FROM insights' + whereSql).get(...params) as { n: number }).n;
+      const rows = this.#stmt(`SELECT ${INSIGHT_COLUMNS} FROM insights${whereSql} ORDER BY ${insightOrderSql(q.sort)} LIMIT ? OFFSET ?`).all(
+        ...params,
+        q.limit,
+        q.offset,
+      ) as InsightRow[];
+      return { items: rows.map(insightFromRow), total };
+    }).deferred();
+  }
+
+  async getInsight(id: string): Promise<Insight | null> {
+    this.#open();
+    const row = this.#stmt(`SELECT ${INSIGHT_COLUMNS} FROM insights WHERE id = ?`).get(id) as InsightRow | undefined;
+    return row === undefined ? null : insightFromRow(row);
+  }
+
+  async upsertAnomalies(anomalies: readonly InsightAnomaly[]): Promise<void> {
+    this.#open();
+    validateAnomalies(anomalies);
+    if (anomalies.length > 0) this.#upsertAnomaliesTx.immediate(anomalies);
+  }
+
+  async listAnomalies(insightId: string): Promise<Anomaly[]> {
+    this.#open();
+    const rows = this.#stmt(`SELECT ${ANOMALY_COLUMNS} FROM anomalies WHERE insight_id = ? ORDER BY start_ms, id`).all(insightId) as AnomalyRow[];
+    return rows.map(anomalyFromRow);
+  }
+
+  async appendTransitions(transitions: readonly InsightTransition[]): Promise<void> {
+    this.#open();
+    validateTransitions(transitions);
+    // One writer at a time (the database write lock), so seq order is commit order.
+    if (transitions.length > 0) this.#appendTransitionsTx.immediate(transitions);
+  }
+
+  async listTransitions(afterSeq: number, limit?: number): Promise<StoredTransition[]> {
+    this.#open();
+    const page = normaliseTransitionPage(afterSeq, limit);
+    const rows = this.#stmt('SELECT seq, insight_id, type, time_ms, severity FROM insight_transitions WHERE seq > ? ORDER BY seq LIMIT ?').all(
+      page.afterSeq,
+      page.limit,
+    ) as TransitionRow[];
+    return rows.map(transitionFromRow);
+  }
+
+  async addFeedback(feedback: { readonly insightId: string; readonly value: FeedbackValue; readonly comment?: string; readonly timeMs: number }): Promise<void> {
+    this.#open();
+    validateFeedback(feedback);
+    this.#stmt('INSERT INTO feedback (insight_id, value, comment, created_ms) VALUES (?, ?, ?, ?)').run(
+      feedback.insightId,
+      feedback.value,
+      feedback.comment ?? null,
+      feedback.timeMs,
+    );
+  }
+
+  async listFeedback(insightId: string): Promise<InsightFeedback[]> {
+    this.#open();
+    const rows = this.#stmt('SELECT insight_id, value, comment, created_ms FROM feedback WHERE insight_id = ? ORDER BY created_ms, id').all(insightId) as FeedbackRow[];
+    return rows.map(feedbackFromRow);
+  }
+
+  async setSensitivity(scope: SensitivityScope, level: Sensitivity | null): Promise<void> {
+    this.#open();
+    validateSensitivity(scope, level);
+    if (level === null) this.#stmt('DELETE FROM sensitivity WHERE scope = ?').run(scope);
+    else this.#stmt('INSERT INTO sensitivity (scope, level) VALUES (?, ?) ON CONFLICT (scope) DO UPDATE SET level = excluded.level').run(scope, level);
+  }
+
+  async listSensitivity(): Promise<SensitivitySetting[]> {
+    this.#open();
+    return this.#stmt('SELECT scope, level FROM sensitivity ORDER BY scope').all() as SensitivitySetting[];
+  }
+
+  async getCoverage(): Promise<CoverageSetting | null> {
+    this.#open();
+    const row = this.#stmt('SELECT selectors FROM coverage WHERE id = 1').get() as { selectors: string } | undefined;
+    return row === undefined ? null : coverageFromJson(row.selectors);
+  }
+
+  async setCoverage(coverage: CoverageSetting): Promise<void> {
+    this.#open();
+    validateCoverage(coverage);
+    this.#stmt(
+      'INSERT INTO coverage (id, selectors, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET selectors = excluded.selectors, updated_at = excluded.updated_at',
+    ).run(JSON.stringify(coverage), this.#nowMs());
+  }
+
+  async mttrMs(fromMs: number, toMs: number): Promise<number | null> {
+    this.#open();
+    validateMttrRange(fromMs, toMs);
+    // SUM and COUNT rather than AVG: integer sums are exact, so every backend divides the same numbers.
+    const row = this.#stmt(
+      `SELECT sum(end_ms - start_ms) AS total, count(*) AS n FROM insights
+       WHERE type = 'REACTIVE' AND status = 'CLOSED' AND end_ms IS NOT NULL AND start_ms >= ? AND start_ms <= ?`,
+    ).get(fromMs, toMs) as { total: number | null; n: number };
+    return row.n === 0 ? null : Number(row.total) / row.n;
+  }
+}
+
+function placeholders(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ');
 }
 
 /**

@@ -31,6 +31,20 @@ export interface DetectorOutput {
   cause: number;
 }
 
+/** Per-point details of a batch (optional), so callers can explain each point without allocation. */
+export interface DetectorBatchDetails {
+  expected: Float64Array;
+  lower: Float64Array;
+  upper: Float64Array;
+  /** +1 / −1 / 0 as DetectorOutput.direction. */
+  direction: Int8Array;
+  cause: Uint8Array;
+}
+
+export function createDetectorBatchDetails(capacity: number): DetectorBatchDetails {
+  return { expected: new Float64Array(capacity), lower: new Float64Array(capacity), upper: new Float64Array(capacity), direction: new Int8Array(capacity), cause: new Uint8Array(capacity) };
+}
+
 export function createDetectorOutput(): DetectorOutput {
   return { score: 0, pValue: 1, expected: NaN, lower: NaN, upper: NaN, direction: 0, cause: 0 };
 }
@@ -178,12 +192,19 @@ export class DetectorBank {
    * for i < count and writes each score to `scores[i]`; `out` holds the last point's details.
    * (A double passed to a call V8 does not inline is boxed; typed arrays avoid that.)
    */
-  updateBatch(ids: Uint32Array | Int32Array, timesMs: Float64Array, values: Float64Array, count: number, scores: Float64Array, out: DetectorOutput): void {
+  updateBatch(ids: Uint32Array | Int32Array, timesMs: Float64Array, values: Float64Array, count: number, scores: Float64Array, out: DetectorOutput, details?: DetectorBatchDetails): void {
     for (let i = 0; i < count; i++) {
       this.input[0] = timesMs[i];
       this.input[1] = values[i];
       this.step(ids[i], out);
       scores[i] = out.score;
+      if (details) {
+        details.expected[i] = out.expected;
+        details.lower[i] = out.lower;
+        details.upper[i] = out.upper;
+        details.direction[i] = out.direction;
+        details.cause[i] = out.cause;
+      }
     }
   }
 

@@ -1,4 +1,4 @@
 export {
   IngestPipeline, createIngestCounts, resetIngestCounts, isStaleMarker, guessMetricType, NOT_COVERED, SERIES_LIMIT,
-  type IngestCounts, type IngestPipelineOptions, type RateTracker, type SampleBatchLike, type SeriesPlacement, type SeriesSemantics,
+  type IngestCounts, type ScoredBatchObserver, type IngestPipelineOptions, type RateTracker, type SampleBatchLike, type SeriesPlacement, type SeriesSemantics,
 } from './ingest-pipeline.js';

@@ -8,7 +8,7 @@
 //
 // Pure: no clock (times come with the samples), no I/O. Per-series state lives in typed arrays
 // indexed by series id, and ingest() allocates nothing per sample.
-import { createDetectorOutput, DetectorBank, type DetectorOutput } from '../detect/index.js';
+import { createDetectorBatchDetails, createDetectorOutput, DetectorBank, type DetectorBatchDetails, type DetectorOutput } from '../detect/index.js';
 import { seriesKey, type BadDirection, type Labels, type MetricKind, type MetricType, type SeriesDescriptor } from '../model/index.js';
 
 /** What resource / application a new series belongs to, and whether it is analysed at all. */
@@ -36,6 +36,12 @@ export interface IngestPipelineOptions {
   readonly maxSeries: number;
   readonly initialCapacity?: number;
 }
+
+/**
+ * Sees every scored point of a batch (after counters became rates): series ids, times, the values
+ * the detector saw, scores and details, for i < count. Arrays are reused: copy what you keep.
+ */
+export type ScoredBatchObserver = (ids: Int32Array, timesMs: Float64Array, values: Float64Array, scores: Float64Array, details: DetectorBatchDetails, count: number) => void;
 
 /** A reusable batch of samples, as decoders fill it. */
 export interface SampleBatchLike {
@@ -113,6 +119,8 @@ export class IngestPipeline {
   private upTimes = new Float64Array(1024);
   private upValues = new Float64Array(1024);
   private upScores = new Float64Array(1024);
+  private details: DetectorBatchDetails = createDetectorBatchDetails(1024);
+  private observer: ScoredBatchObserver | null = null;
 
   constructor(private readonly opts: IngestPipelineOptions, bank?: DetectorBank) {
     this.bank = bank ?? new DetectorBank(opts.initialCapacity ?? 1024);
@@ -233,8 +241,9 @@ export class IngestPipeline {
       m++;
     }
     if (m > 0) {
-      this.bank.updateBatch(this.upIds, this.upTimes, this.upValues, m, this.upScores, this.out);
+      this.bank.updateBatch(this.upIds, this.upTimes, this.upValues, m, this.upScores, this.out, this.observer ? this.details : undefined);
       for (let k = 0; k < m; k++) this.lastScore[this.upIds[k]!] = this.upScores[k]!;
+      if (this.observer) this.observer(this.upIds, this.upTimes, this.upValues, this.upScores, this.details, m);
     }
   }
 
@@ -340,6 +349,11 @@ export class IngestPipeline {
     return { pipeline: p, restoredSeries: n, problem };
   }
 
+  /** Registers the one observer of scored points (the anomaly tracker), or null to remove it. */
+  setObserver(observer: ScoredBatchObserver | null): void {
+    this.observer = observer;
+  }
+
   /** Marks a series as a counter (its samples become rates), e.g. once metadata arrives. */
   setType(id: number, type: MetricType): void {
     this.types[id] = TYPE_CODES.indexOf(type);
@@ -368,5 +382,6 @@ export class IngestPipeline {
     this.upTimes = new Float64Array(k);
     this.upValues = new Float64Array(k);
     this.upScores = new Float64Array(k);
+    this.details = createDetectorBatchDetails(k);
   }
 }
