@@ -14,6 +14,7 @@ import type { Scope } from './config.js';
 import { TokenAuth } from './auth.js';
 import { ERRORS, errorBody, type ErrorCode } from './errors.js';
 import type { VigilApp } from './vigil-app.js';
+import { registerInsightsApi } from './insights-api.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -261,6 +262,13 @@ export async function buildServer({ app, log }: ServerOptions): Promise<FastifyI
   server.get('/metrics', { config: { scope: 'read' } }, async (_req, reply) => {
     const text = app.metrics.render(app.pipeline, { nowMs: app.clock.now(), startedMs: app.startedMs, pullState: app.pullStatus.state, resources: app.resourceCount() });
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+  });
+  registerInsightsApi(server as unknown as FastifyInstance, app, (body) => {
+    try {
+      return { ok: true, value: JSON.parse(utf8Strict(body as Buffer)) as unknown };
+    } catch (err) {
+      return { ok: false, reason: `body is not valid UTF-8 JSON: ${(err as Error).message}` };
+    }
   });
   server.get('/-/healthy', async () => ({ status: 'ok' }));
   server.get('/-/ready', async () => ({ status: 'ready' }));

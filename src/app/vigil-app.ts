@@ -7,7 +7,11 @@
 import type { Logger } from 'pino';
 import type { ResourceRecord, SeriesDescriptor, VigilEvent, Labels, MetricType } from '../core/model/index.js';
 import type { Store } from '../core/ports/index.js';
-import { IngestPipeline, createIngestCounts, resetIngestCounts, guessMetricType, SERIES_LIMIT, type IngestCounts, type SampleBatchLike } from '../core/pipeline/index.js';
+import { IngestPipeline, SeriesHistory, createIngestCounts, resetIngestCounts, guessMetricType, SERIES_LIMIT, type IngestCounts, type SampleBatchLike } from '../core/pipeline/index.js';
+import { InsightsEngine, type Recommender } from '../core/insights/index.js';
+import type { DetectorBatchDetails } from '../core/detect/index.js';
+import type { Insight, FeedbackValue } from '../core/model/index.js';
+import type { CoverageSetting } from '../core/ports/index.js';
 import { CounterRates, classifyMetric } from '../core/semantics/index.js';
 import { ResourceRules } from '../core/resources/index.js';
 import type { ResolvedConfig } from './config.js';
@@ -25,6 +29,10 @@ export interface VigilAppDeps {
   readonly store: Store;
   readonly log: Logger;
   readonly clock?: Clock;
+  /** Recommendations for an insight (the knowledge base). */
+  readonly recommender?: Recommender;
+  /** Caller -> callees by resource key, when known (service graph). */
+  readonly dependencies?: ReadonlyMap<string, readonly string[]>;
 }
 
 export class VigilApp {
@@ -38,7 +46,7 @@ export class VigilApp {
   /** Metric family -> type, from remote-write metadata and Prometheus' /api/v1/metadata. */
   readonly metricTypes = new Map<string, MetricType>();
   private readonly resources = new Map<string, ResourceRecord>();
-  private readonly rules: ResourceRules;
+  private rules: ResourceRules;
   private readonly seriesPerResource = new Map<string, number>();
   private countedSeries = 0;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -48,6 +56,11 @@ export class VigilApp {
   /** Stream (sample) time of the newest accepted sample, for resource retirement. */
   private streamTimeMs = 0;
   readonly pullStatus: { state?: string } = {};
+  /** Recent points of every series (evidence windows, charts). */
+  readonly history = new SeriesHistory();
+  readonly engine: InsightsEngine;
+  private coverageSetting: CoverageSetting;
+  private readonly point = { score: 0, expected: NaN, lower: NaN, upper: NaN, direction: 0, cause: 0 };
 
   constructor(deps: VigilAppDeps) {
     this.config = deps.config;
@@ -56,7 +69,69 @@ export class VigilApp {
     this.clock = deps.clock ?? { now: () => Date.now() };
     this.startedMs = this.clock.now();
     this.rules = new ResourceRules(this.config.resolved.resourceRules);
+    this.coverageSetting = this.config.resolved.resourceRules.coverage;
+    this.engine = new InsightsEngine({ ...(deps.recommender ? { recommender: deps.recommender } : {}), ...(deps.dependencies ? { dependencies: deps.dependencies } : {}) });
   }
+
+  /** The newest sample time seen (stream time), or the wall clock before any sample. */
+  streamNow(): number {
+    return this.streamTimeMs || this.clock.now();
+  }
+
+  /** Resources that reported at or after `sinceMs` (stream time). */
+  resourcesSeenSince(sinceMs: number): number {
+    let n = 0;
+    for (const r of this.resources.values()) if (r.lastSeenMs >= sinceMs) n++;
+    return n;
+  }
+
+  coverage(): CoverageSetting {
+    return this.coverageSetting;
+  }
+
+  /** Replaces the coverage: applies to series seen from now on; stored so it survives restarts. */
+  async setCoverage(coverage: CoverageSetting): Promise<void> {
+    await this.store.setCoverage(coverage);
+    this.applyCoverage(coverage);
+  }
+
+  private applyCoverage(coverage: CoverageSetting): void {
+    this.coverageSetting = coverage;
+    this.rules = new ResourceRules({ ...this.config.resolved.resourceRules, coverage });
+    this.pipeline?.forgetNotCovered();
+  }
+
+  /** Records feedback in the engine and persists any sensitivity it lowered. */
+  async applyFeedback(insight: Insight, value: FeedbackValue): Promise<void> {
+    const r = this.engine.feedback(insight.id, value);
+    if (!r.ok) {
+      // The insight is no longer in memory: lower its application's sensitivity from the stored copy.
+      if ((value === 'TOO_SENSITIVE' || value === 'NOISY_DATA') && insight.application) {
+        const cur = this.engine.sensitivityOf(insight.application, -1);
+        const next = cur === 'HIGH' ? 'MEDIUM' : 'LOW';
+        this.engine.setApplicationSensitivity(insight.application, next);
+        await this.store.setSensitivity(`application:${insight.application}`, next);
+      }
+      return;
+    }
+    for (const l of r.lowered) await this.store.setSensitivity(l.scope === 'application' ? `application:${l.key}` : `series:${l.key}`, l.sensitivity);
+  }
+
+  /** Scored points of each batch: history for charts, then the anomaly tracker. */
+  private observe = (ids: Int32Array, timesMs: Float64Array, values: Float64Array, scores: Float64Array, d: DetectorBatchDetails, count: number): void => {
+    const p = this.point;
+    for (let i = 0; i < count; i++) {
+      const id = ids[i]!;
+      this.history.append(id, timesMs[i]!, values[i]!);
+      p.score = scores[i]!;
+      p.expected = d.expected[i]!;
+      p.lower = d.lower[i]!;
+      p.upper = d.upper[i]!;
+      p.direction = d.direction[i]!;
+      p.cause = d.cause[i]!;
+      this.engine.observe(this.pipeline.descriptor(id)!, timesMs[i]!, values[i]!, p);
+    }
+  };
 
   /** Restores series and detector state from the store. */
   async restore(): Promise<void> {
@@ -68,8 +143,21 @@ export class VigilApp {
       rates: new CounterRates(),
       maxSeries: this.config.ingest.maxSeries,
     };
+    const coverage = await this.store.getCoverage();
+    if (coverage !== null) this.applyCoverage(coverage);
+    for (const s of await this.store.listSensitivity()) {
+      if (s.scope.startsWith('application:')) this.engine.setApplicationSensitivity(s.scope.slice('application:'.length), s.level);
+    }
     const { pipeline, restoredSeries, problem } = IngestPipeline.restore(opts, series, cp?.data ?? null);
     this.pipeline = pipeline;
+    pipeline.setObserver(this.observe);
+    for (const s of await this.store.listSensitivity()) {
+      if (!s.scope.startsWith('series:')) continue;
+      const id = series.find((x) => x.key === s.scope.slice('series:'.length))?.id;
+      if (id !== undefined) this.engine.setSeriesSensitivity(id, s.level);
+    }
+    const since = (cp?.timeMs ?? this.clock.now()) - 6 * 3_600_000;
+    for (const e of await this.store.listEvents({ fromMs: since, limit: 1000 })) this.engine.addEvent(e);
     if (problem) this.log.warn({ problem }, 'detector checkpoint not used');
     for (const s of series) this.touchResource(s);
     for (const res of await this.store.listResources({ includeRetired: true })) {
@@ -135,6 +223,7 @@ export class VigilApp {
   async appendEvents(events: readonly VigilEvent[]): Promise<number> {
     const fresh = await this.store.appendEvents(events);
     this.metrics.eventsReceived.value += fresh;
+    for (const e of events) this.engine.addEvent(e);
     return fresh;
   }
 
@@ -155,7 +244,26 @@ export class VigilApp {
     return next;
   }
 
+  /** Persists insights, anomalies and transitions the engine changed (transitions feed notifications). */
+  async persistInsights(): Promise<void> {
+    this.engine.tick(this.streamNow());
+    const changed = this.engine.drainChanged();
+    const transitions = this.engine.drainTransitions();
+    if (changed.insights.length > 0) await this.store.upsertInsights(changed.insights);
+    if (changed.anomalies.length > 0) {
+      const owner = new Map<string, string>();
+      for (const ins of this.engine.insights()) for (const a of ins.anomalyIds) owner.set(a, ins.id);
+      const rows = changed.anomalies.filter((a) => owner.has(a.id)).map((a) => ({ insightId: owner.get(a.id)!, anomaly: a }));
+      if (rows.length > 0) await this.store.upsertAnomalies(rows);
+    }
+    if (transitions.length > 0) {
+      await this.store.appendTransitions(transitions);
+      for (const t of transitions) this.log.info({ insight: t.insightId, transition: t.type, severity: t.severity }, 'insight');
+    }
+  }
+
   private async flushNow(includeTouched: boolean): Promise<void> {
+    await this.persistInsights();
     const dirty = this.pipeline.takeDirtySeries(includeTouched);
     const changedResources = new Map<string, ResourceRecord>();
     for (const s of dirty) changedResources.set(s.resource, this.touchResource(s));

@@ -349,6 +349,11 @@ export class IngestPipeline {
     return { pipeline: p, restoredSeries: n, problem };
   }
 
+  /** Forgets which label sets were outside coverage (after the coverage changed). */
+  forgetNotCovered(): void {
+    this.notCovered.clear();
+  }
+
   /** Registers the one observer of scored points (the anomaly tracker), or null to remove it. */
   setObserver(observer: ScoredBatchObserver | null): void {
     this.observer = observer;
