@@ -10,7 +10,7 @@ import type { Store } from '../core/ports/index.js';
 import { IngestPipeline, SeriesHistory, createIngestCounts, resetIngestCounts, guessMetricType, SERIES_LIMIT, type IngestCounts, type SampleBatchLike } from '../core/pipeline/index.js';
 import { InsightsEngine, type Recommender } from '../core/insights/index.js';
 import type { DetectorBatchDetails } from '../core/detect/index.js';
-import type { Insight, FeedbackValue } from '../core/model/index.js';
+import type { Anomaly, Insight, FeedbackValue } from '../core/model/index.js';
 import type { CoverageSetting } from '../core/ports/index.js';
 import { CounterRates, classifyMetric } from '../core/semantics/index.js';
 import { ResourceRules } from '../core/resources/index.js';
@@ -253,7 +253,7 @@ export class VigilApp {
     if (changed.anomalies.length > 0) {
       const owner = new Map<string, string>();
       for (const ins of this.engine.insights()) for (const a of ins.anomalyIds) owner.set(a, ins.id);
-      const rows = changed.anomalies.filter((a) => owner.has(a.id)).map((a) => ({ insightId: owner.get(a.id)!, anomaly: a }));
+      const rows = changed.anomalies.filter((a) => owner.has(a.id)).map((a) => ({ insightId: owner.get(a.id)!, anomaly: finiteBand(a) }));
       if (rows.length > 0) await this.store.upsertAnomalies(rows);
     }
     if (transitions.length > 0) {
@@ -335,3 +335,10 @@ export class VigilApp {
 }
 
 export { createIngestCounts, resetIngestCounts };
+
+/** A band the detector had not learned yet (NaN) is stored as the peak value itself (a zero-width band). */
+function finiteBand(a: Anomaly): Anomaly {
+  if (Number.isFinite(a.expected) && Number.isFinite(a.lower) && Number.isFinite(a.upper)) return a;
+  const expected = Number.isFinite(a.expected) ? a.expected : a.peakValue;
+  return { ...a, expected, lower: Number.isFinite(a.lower) ? a.lower : expected, upper: Number.isFinite(a.upper) ? a.upper : expected };
+}

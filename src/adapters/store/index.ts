@@ -9,7 +9,7 @@ export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite-
 export { PostgresStore, openPostgresStore, redactConnectionString, type PostgresStoreOptions } from './postgres-store.js';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_DDL, planMigrations, type Migration, type SqlDialect } from './migrations.js';
 export { StoreError, type StoreErrorCode } from './store-error.js';
-export { DEFAULT_EVENT_LIMIT, MAX_EVENT_LIMIT } from './store-common.js';
+export { DEFAULT_EVENT_LIMIT, DEFAULT_INSIGHT_LIMIT, DEFAULT_TRANSITION_LIMIT, MAX_EVENT_LIMIT, MAX_INSIGHT_LIMIT, MAX_TRANSITION_LIMIT } from './store-common.js';
 
 export type StoreConfig =
   | { readonly kind: 'sqlite'; readonly path: string }

@@ -7,7 +7,8 @@
 //                                                           └──(opens again within coolDownMs: same anomaly)
 //
 // A point "qualifies" when its score reaches the sensitivity's `persistent` threshold and it lies on
-// the series' bad side (badDirection up: above expected, down: below, both: either). Pure: time is
+// the series' bad side (badDirection up: above expected, down: below, both: either); an open
+// anomaly also stays open while values remain outside the detector's band on its side. Pure: time is
 // the samples' own time; `observe` allocates nothing unless an anomaly opens, reopens or closes.
 import { STAT_NAMES } from '../detect/index.js';
 import type { Anomaly, BadDirection, SeriesDescriptor, Sensitivity } from '../model/index.js';
@@ -180,11 +181,15 @@ export class AnomalyTracker {
 
     if (phase === OPEN) {
       // While open, only points on the anomaly's own side count (a 'both' series that swings to the
-      // other side lets this anomaly close; the swing can then open its own).
-      if (score >= rule.persistent && out.direction === this.dir[id]) {
+      // other side lets this anomaly close; the swing can then open its own). The detector damps a
+      // deviation no larger than one just seen, so a sustained shift scores high only at first: a
+      // value still outside the expected band on the anomaly's side keeps it open too.
+      const d = this.dir[id]!;
+      const outside = d > 0 ? value > out.upper : value < out.lower;
+      if ((score >= rule.persistent && out.direction === d) || outside) {
         this.lastQualMs[id] = timeMs;
         this.quietCount[id] = 0;
-        if (score > this.peakScore[id]!) this.setPeak(id, timeMs, value, out);
+        if (score > this.peakScore[id]! && out.direction === d) this.setPeak(id, timeMs, value, out);
         return null;
       }
       this.quietCount[id]++;

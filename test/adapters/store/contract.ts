@@ -20,6 +20,7 @@ import { EVENT_CLASSES, type EventClass, type ResourceRecord, type SeriesDescrip
 import type { EventQuery, Store } from '../../../src/core/ports/index.js';
 import { seededRandom } from '../../../src/core/sim/index.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src/adapters/store/index.js';
+import { insightsContract } from './insights-contract.js';
 
 const T0_MS = Date.UTC(2026, 0, 5, 9, 0, 0);
 
@@ -132,6 +133,8 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
       opened = [];
       if (cleanup) await cleanup();
     });
+
+    insightsContract({ fresh, reopen });
 
     describe('migrations', () => {
       it('numbers MIGRATIONS 1, 2, 3, … with SQL for every dialect', () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-import { LATEST_SCHEMA_VERSION, openPostgresStore, openStore, redactConnectionString } from '../../../src/adapters/store/index.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_DDL, openPostgresStore, openStore, redactConnectionString } from '../../../src/adapters/store/index.js';
 import { storeContract } from './contract.js';
 
 const url = process.env.VIGIL_TEST_PG_URL ?? 'postgres://root@127.0.0.1:5432/test';
@@ -74,13 +74,36 @@ if (unreachable !== null && process.env.CI === 'true') {
       await store.close();
     });
 
-    it('runs migrations behind an advisory lock: five processes starting at once apply v1 once', async () => {
+    it('runs migrations behind an advisory lock: five processes starting at once apply each version once', async () => {
       const s = ownSchema();
       const stores = await Promise.all(Array.from({ length: 5 }, () => openPostgresStore({ connectionString: url, schema: s, poolSize: 1, nowMs: () => 77 })));
       await Promise.all(stores.map((st) => st.migrate()));
-      const { rows } = await admin.query(`SELECT version, applied_at FROM ${s}.schema_migrations`);
-      assert.deepEqual(rows, [{ version: 1, applied_at: '77' }]);
+      const { rows } = await admin.query(`SELECT version, applied_at FROM ${s}.schema_migrations ORDER BY version`);
+      assert.deepEqual(rows, MIGRATIONS.map((m) => ({ version: m.version, applied_at: '77' })));
       await Promise.all(stores.map((st) => st.close()));
+    });
+
+    it('upgrades a version-1 schema to the latest, keeping its data', async () => {
+      const s = ownSchema();
+      // Built by hand as Vigil 1 left it: only migration 1 applied.
+      await admin.query(`CREATE SCHEMA ${s}`);
+      const client = await admin.connect();
+      try {
+        await client.query(`SET search_path = ${s}`);
+        await client.query(SCHEMA_MIGRATIONS_DDL.postgres);
+        for (const sql of MIGRATIONS[0]!.sql.postgres) await client.query(sql);
+        await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0)');
+        await client.query(`INSERT INTO state (key, value) VALUES ('cursor', '7')`);
+      } finally {
+        await client.query('RESET search_path');
+        client.release();
+      }
+      const store = await openStore({ kind: 'postgres', url, schema: s });
+      assert.equal(await store.schemaVersion(), LATEST_SCHEMA_VERSION);
+      assert.equal(await store.getState('cursor'), '7');
+      await store.appendTransitions([{ insightId: 'i1', type: 'NEW_INSIGHT', timeMs: 5, severity: 'HIGH' }]);
+      assert.equal((await store.listTransitions(0)).length, 1);
+      await store.close();
     });
 
     it('refuses a database migrated by a newer Vigil, with a clear message', async () => {

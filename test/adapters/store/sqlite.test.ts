@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { LATEST_SCHEMA_VERSION, openSqliteStore, openStore } from '../../../src/adapters/store/index.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_DDL, openSqliteStore, openStore } from '../../../src/adapters/store/index.js';
 import { storeContract } from './contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vigil-sqlite-test-'));
@@ -43,7 +43,31 @@ describe('sqlite store', () => {
     const store = await openSqliteStore({ path: freshPath(), nowMs: () => 1234 });
     await store.migrate();
     await store.migrate();
-    assert.deepEqual(store.database.prepare('SELECT version, applied_at FROM schema_migrations').all(), [{ version: 1, applied_at: 1234 }]);
+    assert.deepEqual(
+      store.database.prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version').all(),
+      MIGRATIONS.map((m) => ({ version: m.version, applied_at: 1234 })),
+    );
+    await store.close();
+  });
+
+  it('upgrades a version-1 database to the latest, keeping its data', async () => {
+    const path = freshPath();
+    const v1 = await openSqliteStore({ path });
+    // Built by hand as Vigil 1 left it: only migration 1 applied.
+    v1.database.exec(SCHEMA_MIGRATIONS_DDL.sqlite);
+    for (const sql of MIGRATIONS[0]!.sql.sqlite) v1.database.exec(sql);
+    v1.database.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0)').run();
+    assert.equal(await v1.schemaVersion(), 1);
+    await v1.appendEvents([{ id: 'e1', class: 'DEPLOYMENT', source: 'x', name: 'n', timeMs: 1, resources: ['pod:a'], application: null, attributes: {} }]);
+    await v1.setState('cursor', '7');
+    await v1.close();
+
+    const store = await openStore({ kind: 'sqlite', path });
+    assert.equal(await store.schemaVersion(), LATEST_SCHEMA_VERSION);
+    assert.equal((await store.getEvent('e1'))?.resources[0], 'pod:a');
+    assert.equal(await store.getState('cursor'), '7');
+    await store.appendTransitions([{ insightId: 'i1', type: 'NEW_INSIGHT', timeMs: 5, severity: 'HIGH' }]);
+    assert.equal((await store.listTransitions(0)).length, 1);
     await store.close();
   });
 

@@ -1,0 +1,282 @@
+/**
+ * Proactive insights: a capacity-like series predicted to reach its limit inside the horizon
+ * (DevOps Guru's ProactiveInsight with a PredictionTimeRange; devops-guru.md).
+ *
+ *   sample ─► capacityTarget (once per series) ─► CapacityForecaster.update       per sample, O(1)
+ *          every `evaluateEverySamples` samples of that series:
+ *          ─► trend significant and heading for the limit?  enough history?
+ *          ─► exhaustion inside the horizon?  ─► open / update (NEW_INSIGHT, SEVERITY_UPGRADED)
+ *          ─► no risk for `closeAfterQuietEvaluations` evaluations ─► CLOSED (CLOSED_INSIGHT)
+ *
+ * Noise guards, each because a forecast that flags everything gets muted:
+ * - at least `minHistoryMs` of data and `minPoints` buckets;
+ * - the slope must be `minTStat` standard errors from zero, the standard error inflated for
+ *   autocorrelated residuals (see capacity-forecaster.ts);
+ * - before two days of history the daily cycle is unknown, so a crossing is only believed when it
+ *   is predicted within EXTRAPOLATION_RATIO × the history seen (one extrapolates about as far as one
+ *   has looked back); after that the full horizon applies;
+ * - a jump in the good direction well outside the interval (a cleanup, a resize, a renewal) twice
+ *   in a row resets the series' history, so the old trend stops predicting a crossing.
+ * Time comes only from the samples.
+ */
+import type { BadDirection, Insight, InsightPrediction, InsightTransition, Labels, MetricKind, Severity } from '../model/index.js';
+import { CapacityForecaster } from './capacity-forecaster.js';
+import { GROWTH_FACTOR, capacityTarget, hostOf, type CapacityContext, type CapacityTarget } from './capacity-target.js';
+
+/** The subset of SeriesDescriptor proactive insights need. */
+export interface ProactiveSeries {
+  readonly id: number;
+  readonly key: string;
+  readonly name: string;
+  readonly labels: Labels;
+  readonly resource: string;
+  readonly application: string | null;
+  readonly kind: MetricKind;
+  readonly badDirection: BadDirection;
+}
+
+export interface ProactiveInsightsOptions {
+  /** How far ahead an exhaustion opens an insight (default 28 days). */
+  readonly horizonMs?: number;
+  /** Re-evaluate a series every this many of its samples (default 10). */
+  readonly evaluateEverySamples?: number;
+  /** History needed before a forecast may open an insight (default 1 hour). */
+  readonly minHistoryMs?: number;
+  /** Non-empty forecaster buckets needed (default 8). */
+  readonly minPoints?: number;
+  /** |slope| / standard error needed (default 4). */
+  readonly minTStat?: number;
+  /** Consecutive evaluations without risk before an insight closes (default 3). */
+  readonly closeAfterQuietEvaluations?: number;
+  /** Prediction interval half-width in σ (default 1.96). */
+  readonly intervalZ?: number;
+  /** Closed insights kept for insights() (default 256, oldest dropped first). */
+  readonly keepClosed?: number;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** Before the daily profile is known, believe crossings at most this many history-spans ahead. */
+export const EXTRAPOLATION_RATIO = 0.25;
+/** A good-direction jump must exceed this many interval half-widths, and JUMP_HEADROOM of the headroom. */
+const JUMP_HALF_WIDTHS = 2;
+const JUMP_HEADROOM = 0.02;
+const JUMP_STRIKES = 2;
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = { LOW: 0, MEDIUM: 1, HIGH: 2 };
+
+interface Track {
+  readonly series: ProactiveSeries;
+  readonly target: CapacityTarget;
+  /** Forecaster id, -1 for deadline series. */
+  readonly fid: number;
+  samples: number;
+  quiet: number;
+  jumpStrikes: number;
+  open: Insight | null;
+}
+
+export class ProactiveInsights {
+  readonly forecaster: CapacityForecaster;
+  private readonly horizonMs: number;
+  private readonly every: number;
+  private readonly minHistoryMs: number;
+  private readonly minPoints: number;
+  private readonly minTStat: number;
+  private readonly closeAfter: number;
+  private readonly keepClosed: number;
+  /** By series id; null: looked at, not capacity-like. */
+  private readonly tracks = new Map<number, Track | null>();
+  private readonly openById = new Map<string, Insight>();
+  private closed: Insight[] = [];
+  private transitions: InsightTransition[] = [];
+  private changed = new Map<string, Insight>();
+
+  constructor(options: ProactiveInsightsOptions = {}) {
+    this.horizonMs = options.horizonMs ?? 28 * DAY_MS;
+    this.every = Math.max(1, Math.floor(options.evaluateEverySamples ?? 10));
+    this.minHistoryMs = options.minHistoryMs ?? HOUR_MS;
+    this.minPoints = Math.max(3, options.minPoints ?? 8);
+    this.minTStat = options.minTStat ?? 4;
+    this.closeAfter = Math.max(1, options.closeAfterQuietEvaluations ?? 3);
+    this.keepClosed = options.keepClosed ?? 256;
+    this.forecaster = new CapacityForecaster({ intervalZ: options.intervalZ });
+  }
+
+  /**
+   * Feeds one sample of a series (any series: non-capacity ones are remembered and skipped in
+   * O(1)). `context.maxValue` is a known `_max` sibling (pool size), read on the first sample.
+   */
+  observe(series: ProactiveSeries, timeMs: number, value: number, context?: CapacityContext): void {
+    let track = this.tracks.get(series.id);
+    if (track === undefined) {
+      if (!Number.isFinite(value)) return;
+      const target = capacityTarget(series, value, context);
+      track = target === null ? null : { series, target, fid: target.mode === 'deadline' ? -1 : this.forecaster.add(), samples: 0, quiet: 0, jumpStrikes: 0, open: null };
+      this.tracks.set(series.id, track);
+    }
+    if (track === null || !Number.isFinite(value)) return;
+    if (track.fid >= 0) this.forecaster.update(track.fid, timeMs, value);
+    track.samples++;
+    if (track.samples % this.every !== 1 % this.every) return;
+    const prediction = track.target.mode === 'deadline' ? this.deadlineRisk(track, timeMs, value) : this.forecastRisk(track, timeMs, value);
+    this.apply(track, timeMs, prediction);
+  }
+
+  /** Ongoing insights, then the most recently closed ones. */
+  insights(): Insight[] {
+    return [...this.openById.values(), ...this.closed];
+  }
+
+  /** Transitions since the last call, in the order they happened. */
+  drainTransitions(): InsightTransition[] {
+    const out = this.transitions;
+    this.transitions = [];
+    return out;
+  }
+
+  /** Insights opened, updated or closed since the last call (latest version of each). */
+  drainChanged(): Insight[] {
+    const out = [...this.changed.values()];
+    this.changed = new Map();
+    return out;
+  }
+
+  private deadlineRisk(track: Track, nowMs: number, value: number): InsightPrediction | null {
+    // probe_ssl_earliest_cert_expiry and x509_cert_not_after are unix seconds; tolerate ms, and a
+    // small value is read as seconds remaining (some exporters report that).
+    const deadlineMs = value >= 1e11 ? value : value >= 1e8 ? value * 1000 : nowMs + value * 1000;
+    if (deadlineMs - nowMs > this.horizonMs) return null;
+    return { seriesKey: track.series.key, earliestMs: deadlineMs, expectedMs: deadlineMs, latestMs: deadlineMs, limit: track.target.limit };
+  }
+
+  private forecastRisk(track: Track, nowMs: number, value: number): InsightPrediction | null {
+    const f = this.forecaster;
+    const { target } = track;
+    const trend = f.trend(track.fid);
+    if (trend === null) return null;
+    const limit = target.mode === 'growth' ? GROWTH_FACTOR * trend.typical : target.limit;
+    if (!Number.isFinite(limit) || (target.mode === 'growth' && !(trend.typical > 0))) return null;
+    const down = target.direction === 'down';
+    // A cleanup / resize / renewal: the value left the interval on the good side, far.
+    const fc = f.forecast(track.fid, nowMs);
+    if (fc !== null) {
+      const half = fc.upper - fc.value;
+      const gain = down ? value - fc.value : fc.value - value;
+      if (gain > JUMP_HALF_WIDTHS * half && gain > JUMP_HEADROOM * Math.abs(fc.value - limit)) {
+        if (++track.jumpStrikes >= JUMP_STRIKES) {
+          track.jumpStrikes = 0;
+          f.reset(track.fid);
+          f.update(track.fid, nowMs, value);
+          return null;
+        }
+      } else {
+        track.jumpStrikes = 0;
+      }
+    }
+    if (trend.spanMs < this.minHistoryMs || trend.points < this.minPoints) return null;
+    const heading = down ? trend.slopePerMs < 0 : trend.slopePerMs > 0;
+    if (!heading || Math.abs(trend.tStat) < this.minTStat) return null;
+    const horizon = trend.seasonal ? this.horizonMs : Math.min(this.horizonMs, EXTRAPOLATION_RATIO * trend.spanMs);
+    const ex = f.exhaustion(track.fid, nowMs, limit, target.direction, horizon);
+    if (ex === null) return null;
+    return { seriesKey: track.series.key, earliestMs: ex.earliestMs, expectedMs: ex.expectedMs, latestMs: ex.latestMs, limit };
+  }
+
+  private apply(track: Track, nowMs: number, prediction: InsightPrediction | null): void {
+    const open = track.open;
+    if (prediction === null) {
+      if (open === null) return;
+      if (++track.quiet < this.closeAfter) return;
+      const closed: Insight = { ...open, status: 'CLOSED', endMs: nowMs, updatedMs: nowMs };
+      track.open = null;
+      track.quiet = 0;
+      this.openById.delete(open.id);
+      this.closed.push(closed);
+      if (this.closed.length > this.keepClosed) this.closed = this.closed.slice(this.closed.length - this.keepClosed);
+      this.record(closed, 'CLOSED_INSIGHT', nowMs);
+      return;
+    }
+    track.quiet = 0;
+    const severity = severityFor(track.target, prediction.expectedMs - nowMs);
+    const name = insightName(track.series, track.target, prediction.expectedMs - nowMs);
+    if (open === null) {
+      const insight: Insight = {
+        id: proactiveInsightId(track.series.key, nowMs),
+        type: 'PROACTIVE',
+        name,
+        severity,
+        status: 'ONGOING',
+        application: track.series.application,
+        startMs: nowMs,
+        endMs: null,
+        updatedMs: nowMs,
+        resources: [track.series.resource],
+        anomalyIds: [],
+        eventIds: [],
+        rootCauses: [],
+        recommendations: [],
+        prediction,
+      };
+      track.open = insight;
+      this.openById.set(insight.id, insight);
+      this.record(insight, 'NEW_INSIGHT', nowMs);
+      return;
+    }
+    // Severity only rises while an insight is open (an upgrade is notified, a wobble back is not).
+    const upgraded = SEVERITY_RANK[severity] > SEVERITY_RANK[open.severity];
+    const old = open.prediction;
+    const toGo = Math.max(1, (old?.expectedMs ?? nowMs) - nowMs);
+    const moved = old === null || Math.abs(prediction.expectedMs - old.expectedMs) > 0.1 * toGo;
+    if (!upgraded && !moved && name === open.name) return;
+    const next: Insight = { ...open, name, severity: upgraded ? severity : open.severity, updatedMs: nowMs, prediction };
+    track.open = next;
+    this.openById.set(next.id, next);
+    if (upgraded) this.record(next, 'SEVERITY_UPGRADED', nowMs);
+    else this.changed.set(next.id, next);
+  }
+
+  private record(insight: Insight, type: InsightTransition['type'], timeMs: number): void {
+    this.transitions.push({ insightId: insight.id, type, timeMs, severity: insight.severity });
+    this.changed.set(insight.id, insight);
+  }
+}
+
+/** Severity by time to exhaustion, with the thresholds of the series' rule (default < 1 d HIGH, < 7 d MEDIUM). */
+export function severityFor(target: Pick<CapacityTarget, 'highBelowMs' | 'mediumBelowMs'>, toGoMs: number): Severity {
+  if (toGoMs < target.highBelowMs) return 'HIGH';
+  if (toGoMs < target.mediumBelowMs) return 'MEDIUM';
+  return 'LOW';
+}
+
+/** "Disk /data on db-1 predicted to fill in 3 days", "TLS certificate for api.example.com expires in 9 days". */
+export function insightName(series: Pick<ProactiveSeries, 'labels' | 'resource'>, target: Pick<CapacityTarget, 'subject' | 'outcome' | 'located'>, toGoMs: number): string {
+  let out = target.subject;
+  if (!target.located) {
+    const l = series.labels;
+    const where = (l.instance ? hostOf(l.instance) : '') || l.node || l.host || l.hostname || l.pod || series.resource;
+    if (where) out += ' on ' + where;
+  }
+  return `${out} ${target.outcome} ${toGoMs <= 0 ? 'now' : 'in ' + formatDuration(toGoMs)}`;
+}
+
+/** Rounded, in the largest unit that reads naturally: "45 minutes", "5 hours", "3 days". */
+export function formatDuration(ms: number): string {
+  const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (ms < 90 * 60_000) return plural(Math.max(1, Math.round(ms / 60_000)), 'minute');
+  if (ms < 48 * HOUR_MS) return plural(Math.round(ms / HOUR_MS), 'hour');
+  return plural(Math.round(ms / DAY_MS), 'day');
+}
+
+/** Deterministic: the same series opening at the same stream time always gets the same id. */
+export function proactiveInsightId(seriesKey: string, startMs: number): string {
+  // FNV-1a, 32 bits twice with different offsets: short, stable, no crypto module in core.
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < seriesKey.length; i++) {
+    const c = seriesKey.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x01000193);
+  }
+  const hex = (h: number): string => (h >>> 0).toString(16).padStart(8, '0');
+  return `proactive-${hex(h1)}${hex(h2)}-${Math.floor(startMs).toString(36)}`;
+}

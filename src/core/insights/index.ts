@@ -1,0 +1,5 @@
+export * from './anomaly-tracker.js';
+export * from './insight-correlator.js';
+export * from './insight-name.js';
+export * from './root-cause.js';
+export * from './insights-engine.js';
