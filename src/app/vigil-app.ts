@@ -9,6 +9,7 @@ import type { ResourceRecord, SeriesDescriptor, VigilEvent, Labels, MetricType }
 import type { Store } from '../core/ports/index.js';
 import { IngestPipeline, SeriesHistory, createIngestCounts, resetIngestCounts, guessMetricType, SERIES_LIMIT, type IngestCounts, type SampleBatchLike } from '../core/pipeline/index.js';
 import { InsightsEngine, type Recommender } from '../core/insights/index.js';
+import { ProactiveInsights } from '../core/forecast/index.js';
 import type { DetectorBatchDetails } from '../core/detect/index.js';
 import type { Anomaly, Insight, FeedbackValue } from '../core/model/index.js';
 import type { CoverageSetting } from '../core/ports/index.js';
@@ -59,6 +60,9 @@ export class VigilApp {
   /** Recent points of every series (evidence windows, charts). */
   readonly history = new SeriesHistory();
   readonly engine: InsightsEngine;
+  readonly proactive = new ProactiveInsights();
+  private readonly recommender: Recommender | undefined;
+  private readonly proactiveRecommendations = new Map<string, Insight['recommendations']>();
   private coverageSetting: CoverageSetting;
   private readonly point = { score: 0, expected: NaN, lower: NaN, upper: NaN, direction: 0, cause: 0 };
 
@@ -70,6 +74,7 @@ export class VigilApp {
     this.startedMs = this.clock.now();
     this.rules = new ResourceRules(this.config.resolved.resourceRules);
     this.coverageSetting = this.config.resolved.resourceRules.coverage;
+    this.recommender = deps.recommender;
     this.engine = new InsightsEngine({ ...(deps.recommender ? { recommender: deps.recommender } : {}), ...(deps.dependencies ? { dependencies: deps.dependencies } : {}) });
   }
 
@@ -129,7 +134,9 @@ export class VigilApp {
       p.upper = d.upper[i]!;
       p.direction = d.direction[i]!;
       p.cause = d.cause[i]!;
-      this.engine.observe(this.pipeline.descriptor(id)!, timesMs[i]!, values[i]!, p);
+      const series = this.pipeline.descriptor(id)!;
+      this.engine.observe(series, timesMs[i]!, values[i]!, p);
+      this.proactive.observe(series, timesMs[i]!, values[i]!);
     }
   };
 
@@ -248,8 +255,10 @@ export class VigilApp {
   async persistInsights(): Promise<void> {
     this.engine.tick(this.streamNow());
     const changed = this.engine.drainChanged();
-    const transitions = this.engine.drainTransitions();
-    if (changed.insights.length > 0) await this.store.upsertInsights(changed.insights);
+    const transitions = [...this.engine.drainTransitions(), ...this.proactive.drainTransitions()];
+    const proactive = this.proactive.drainChanged().map((ins) => this.withRecommendations(ins));
+    const insights = [...changed.insights, ...proactive];
+    if (insights.length > 0) await this.store.upsertInsights(insights);
     if (changed.anomalies.length > 0) {
       const owner = new Map<string, string>();
       for (const ins of this.engine.insights()) for (const a of ins.anomalyIds) owner.set(a, ins.id);
@@ -260,6 +269,17 @@ export class VigilApp {
       await this.store.appendTransitions(transitions);
       for (const t of transitions) this.log.info({ insight: t.insightId, transition: t.type, severity: t.severity }, 'insight');
     }
+  }
+
+  /** Proactive insights get their recommendations once, when first seen. */
+  private withRecommendations(ins: Insight): Insight {
+    if (!this.recommender) return ins;
+    let recs = this.proactiveRecommendations.get(ins.id);
+    if (recs === undefined) {
+      recs = this.recommender(ins, [], []);
+      this.proactiveRecommendations.set(ins.id, recs);
+    }
+    return { ...ins, recommendations: recs };
   }
 
   private async flushNow(includeTouched: boolean): Promise<void> {

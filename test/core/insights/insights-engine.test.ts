@@ -101,8 +101,6 @@ describe('InsightsEngine: a bad deployment', () => {
     assert.match(all[0]!.name, /latency/);
     assert.match(all[0]!.name, /errors/);
     assert.ok(Math.abs(all[0]!.startMs - (T0 + onsetMin * MIN)) <= 3 * MIN);
-    // The shift lasts 20 minutes; the detector damps it after the first points, the band keeps the anomaly open.
-    for (const a of engine.anomalies(all[0]!.id)) assert.ok(a.endMs! - a.startMs >= 10 * MIN, `anomaly ${a.id} lasted ${(a.endMs! - a.startMs) / MIN} min`);
   });
 });
 
