@@ -9,6 +9,7 @@ import { KubernetesEventWatcher } from '../adapters/events/index.js';
 import type { ResolvedConfig } from './config.js';
 import { buildServer } from './server.js';
 import { VigilApp } from './vigil-app.js';
+import { loadRecommender } from './recommender.js';
 
 export interface RunningVigil {
   readonly url: string;
@@ -31,7 +32,11 @@ export async function startVigil(config: ResolvedConfig, log: Logger = createLog
   } else {
     store = await openStore({ kind: 'postgres', url: config.resolved.storeUrl!, ...(config.store.schema ? { schema: config.store.schema } : {}) });
   }
-  const app = new VigilApp({ config, store, log });
+  const recommender = await loadRecommender().catch(async (err: Error) => {
+    await store.close();
+    throw err;
+  });
+  const app = new VigilApp({ config, store, log, recommender });
   let server: FastifyInstance | undefined;
   try {
     await app.restore();

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { addEvalScenarios } from './eval-scenarios.js';
 import cliProgress from 'cli-progress';
 import { createDetectorOutput, DetectorBank } from '../../core/detect/index.js';
 import { breakdownByFile, labelRows, NAB_PROFILES, scoreProfile, type NabFile, type ProfileResult } from '../../core/eval/index.js';
@@ -85,5 +86,6 @@ export function evalCommand(): Command {
     .action((o: { data: string; labels: string; out?: string; name: string; progress: boolean; perFile?: boolean }) => {
       runEvalNab({ ...o, progress: o.progress && process.stderr.isTTY === true }, (l) => process.stdout.write(l + '\n'));
     });
+  addEvalScenarios(cmd);
   return cmd;
 }

@@ -69,7 +69,7 @@ export function recommend(rules: readonly KnowledgeRule[], context: RecommendCon
     if (open.length > 0) kept.push({ ...c, subjects: open });
   }
 
-  kept.sort((a, b) => b.rank - a.rank || (a.rule.id < b.rule.id ? -1 : a.rule.id > b.rule.id ? 1 : 0));
+  kept.sort((a, b) => b.rank - a.rank || cmp(a.rule.id, b.rule.id));
 
   // Rules that give the same advice (same title) for different evidence — e.g. OOM kills seen
   // through cAdvisor and through kube-state-metrics — become one recommendation with both.
@@ -88,7 +88,9 @@ export function recommend(rules: readonly KnowledgeRule[], context: RecommendCon
   const out: Recommendation[] = [];
   for (const { first, subjects: subjectSet, events } of byTitle.values()) {
     if (out.length === MAX_RECOMMENDATIONS) break;
-    const matched = [...subjectSet].sort((a, b) => a - b).map((i) => subjects[i]!);
+    // Earliest onset first, so the reason names what started the incident before its echoes; the
+    // remaining keys make the text independent of the order the anomalies were passed in.
+    const matched = [...subjectSet].map((i) => subjects[i]!).sort(bySubjectOrder);
     const evs = [...events.values()];
     out.push({
       id: first.rule.id,
@@ -101,6 +103,14 @@ export function recommend(rules: readonly KnowledgeRule[], context: RecommendCon
     });
   }
   return out;
+}
+
+function bySubjectOrder(a: Subject, b: Subject): number {
+  return a.startMs - b.startMs || cmp(a.metricName, b.metricName) || cmp(a.resource, b.resource) || cmp(a.anomaly?.id ?? '', b.anomaly?.id ?? '');
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function evaluate(rule: KnowledgeRule, subjects: readonly Subject[], ctx: RecommendContext): Candidate | null {
@@ -123,7 +133,7 @@ function evaluate(rule: KnowledgeRule, subjects: readonly Subject[], ctx: Recomm
     });
     if (events.length === 0) return null;
     // Closest to the onset first: that is the one the reason names.
-    events.sort((a, b) => Math.abs(onsetMs - a.timeMs) - Math.abs(onsetMs - b.timeMs) || (a.id < b.id ? -1 : 1));
+    events.sort((a, b) => Math.abs(onsetMs - a.timeMs) - Math.abs(onsetMs - b.timeMs) || cmp(a.id, b.id));
   }
 
   const realAnomalies = ctx.anomalies.length;
