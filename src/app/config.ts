@@ -100,6 +100,12 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   semantics: z.strictObject({ overrides: z.array(semanticsOverride).default([]) }).prefault({}),
   checkpoint: z.strictObject({ interval: duration('5m') }).prefault({}),
+  insights: z.strictObject({
+    /** A series opens no anomaly before it has this much history (its daily profile needs two days; a Prometheus warm start supplies it). */
+    learningPeriod: duration('2d'),
+    /** Default sensitivity: LOW, MEDIUM or HIGH (per application overrides come from feedback and the API). */
+    sensitivity: z.enum(['LOW', 'MEDIUM', 'HIGH']).default('MEDIUM'),
+  }).prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
 });
 

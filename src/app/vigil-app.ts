@@ -62,6 +62,7 @@ export class VigilApp {
   readonly engine: InsightsEngine;
   readonly proactive = new ProactiveInsights();
   private readonly recommender: Recommender | undefined;
+  private readonly learningMs: number;
   private readonly proactiveRecommendations = new Map<string, Insight['recommendations']>();
   private coverageSetting: CoverageSetting;
   private readonly point = { score: 0, expected: NaN, lower: NaN, upper: NaN, direction: 0, cause: 0 };
@@ -75,7 +76,8 @@ export class VigilApp {
     this.rules = new ResourceRules(this.config.resolved.resourceRules);
     this.coverageSetting = this.config.resolved.resourceRules.coverage;
     this.recommender = deps.recommender;
-    this.engine = new InsightsEngine({ ...(deps.recommender ? { recommender: deps.recommender } : {}), ...(deps.dependencies ? { dependencies: deps.dependencies } : {}) });
+    this.learningMs = this.config.insights.learningPeriod;
+    this.engine = new InsightsEngine({ sensitivity: this.config.insights.sensitivity, ...(deps.recommender ? { recommender: deps.recommender } : {}), ...(deps.dependencies ? { dependencies: deps.dependencies } : {}) });
   }
 
   /** The newest sample time seen (stream time), or the wall clock before any sample. */
@@ -135,8 +137,10 @@ export class VigilApp {
       p.direction = d.direction[i]!;
       p.cause = d.cause[i]!;
       const series = this.pipeline.descriptor(id)!;
-      this.engine.observe(series, timesMs[i]!, values[i]!, p);
-      this.proactive.observe(series, timesMs[i]!, values[i]!);
+      const t = timesMs[i]!;
+      // Still learning: the score is not yet trusted enough to open an anomaly.
+      if (t - series.firstSeenMs >= this.learningMs) this.engine.observe(series, t, values[i]!, p);
+      this.proactive.observe(series, t, values[i]!);
     }
   };
 

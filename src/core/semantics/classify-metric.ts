@@ -93,6 +93,12 @@ export const DEFAULT_SEMANTIC_RULES: readonly SemanticRule[] = [
     why: 'usage of a finite resource (CPU, memory, load, pressure) or time spent busy (`_seconds_total`)',
   },
   {
+    kind: 'saturation',
+    badDirection: 'up',
+    name: /connections|_activity_count$|pool_(active|used|in_use|pending)|_in_use|queue_(depth|length|size|messages)|consumergroup_lag|_backlog|working_set_bytes|memory_rss|_inflight|in_flight/i,
+    why: 'occupancy of a bounded resource: connections in use, queue depth or lag, in-flight work, resident memory',
+  },
+  {
     kind: 'throughput',
     badDirection: 'down',
     name: /_count$/,

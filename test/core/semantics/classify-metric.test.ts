@@ -63,6 +63,7 @@ describe('classifyMetric: default rules', () => {
       ['requests', { code: '502' }, 'counter'],
       ['node_filesystem_free_bytes', {}, 'gauge'],
       ['node_pressure_cpu_waiting_seconds_total', {}, 'counter'],
+      ['pg_stat_activity_count', {}, 'gauge'],
       ['rpc_latency_count', {}, 'counter'],
       ['db_query_latency', {}, 'gauge'],
       ['rpc_server_time', {}, 'summary', 'us'],
@@ -78,19 +79,19 @@ describe('classifyMetric: default rules', () => {
 });
 
 describe('classifyMetric: overrides', () => {
-  const input = { name: 'queue_depth', labels: {}, type: 'gauge' as const };
+  const input = { name: 'widget_level', labels: {}, type: 'gauge' as const };
 
   it('the first matching override wins over the rules', () => {
     const r = classifyMetric(input, [
       { match: '^other$', kind: 'errors' },
-      { match: '^queue_', kind: 'saturation', badDirection: 'both' },
-      { match: 'depth', kind: 'capacity' },
+      { match: '^widget_', kind: 'saturation', badDirection: 'both' },
+      { match: 'level', kind: 'capacity' },
     ]);
     assert.deepEqual(r, { kind: 'saturation', badDirection: 'both' });
   });
 
   it('an override with only a kind takes that kind’s default direction; with only a direction keeps the kind', () => {
-    assert.deepEqual(classifyMetric(input, [{ match: 'queue', kind: 'capacity' }]), { kind: 'capacity', badDirection: DEFAULT_BAD_DIRECTION.capacity });
+    assert.deepEqual(classifyMetric(input, [{ match: 'widget', kind: 'capacity' }]), { kind: 'capacity', badDirection: DEFAULT_BAD_DIRECTION.capacity });
     assert.deepEqual(
       classifyMetric({ name: 'node_filesystem_avail_bytes', labels: {}, type: 'gauge' }, [{ match: 'avail', badDirection: 'both' }]),
       { kind: 'capacity', badDirection: 'both' },
