@@ -48,7 +48,7 @@ export interface OpenRule {
  */
 export const DEFAULT_OPEN_RULES: Readonly<Record<Sensitivity, OpenRule>> = {
   HIGH: { extreme: 0.999, persistent: 0.98, k: 3, n: 6 },
-  MEDIUM: { extreme: 0.99999, persistent: 0.999, k: 4, n: 6 },
+  MEDIUM: { extreme: 0.9999, persistent: 0.99, k: 3, n: 6 },
   LOW: { extreme: 0.99999, persistent: 0.999, k: 4, n: 6 },
 };
 
