@@ -1,9 +1,9 @@
 // Read and feedback APIs over insights (the OpenAPI document in openapi.ts is the contract).
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { FeedbackValue, InsightStatus, InsightType, Severity } from '../core/model/index.js';
 import type { InsightQuery, InsightSort } from '../core/ports/index.js';
 import { parseSelector } from '../core/resources/index.js';
-import { ERRORS, errorBody, type ErrorCode } from './errors.js';
+import { fail, parseTimeParam } from './http-errors.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
 import type { VigilApp } from './vigil-app.js';
 
@@ -11,16 +11,6 @@ const FEEDBACK: readonly FeedbackValue[] = ['USEFUL', 'NOT_USEFUL', 'TOO_SENSITI
 const SEVERITIES: readonly Severity[] = ['LOW', 'MEDIUM', 'HIGH'];
 const DAY_MS = 86_400_000;
 
-function fail(reply: FastifyReply, code: ErrorCode, reason?: string): FastifyReply {
-  return reply.code(ERRORS[code].status).type('application/json').send(errorBody(code, reason));
-}
-
-/** RFC 3339 or epoch milliseconds; NaN when neither. */
-export function parseTimeParam(s: string): number {
-  if (/^\d+$/.test(s)) return Number(s);
-  const t = Date.parse(s);
-  return Number.isNaN(t) ? NaN : t;
-}
 
 type Query = Record<string, string | undefined>;
 

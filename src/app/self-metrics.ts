@@ -3,7 +3,7 @@
 // Hand-written text exposition (format 0.0.4): a metrics library would keep a label map per series
 // and copy it on every scrape; here each series' label text is rendered once and cached.
 import type { IngestPipeline } from '../core/pipeline/index.js';
-import type { Labels } from '../core/model/index.js';
+import { escapeLabelValue as esc, type Labels } from '../core/model/index.js';
 
 export interface Counter { value: number }
 
@@ -81,9 +81,6 @@ export function renderLabels(labels: Labels): string {
   return `{${parts.join(',')}}`;
 }
 
-function esc(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
 
 function formatValue(v: number): string {
   if (v !== v) return 'NaN';

@@ -12,7 +12,8 @@ import { OtlpMetricsDecoder, encodeExportMetricsServiceResponse, encodeExportMet
 import { verifyGithubSignature, verifyHmacSha256Hex } from '../adapters/events/index.js';
 import type { Scope } from './config.js';
 import { TokenAuth } from './auth.js';
-import { ERRORS, errorBody, type ErrorCode } from './errors.js';
+import type { ErrorCode } from './errors.js';
+import { fail, parseTimeParam } from './http-errors.js';
 import type { VigilApp } from './vigil-app.js';
 import { registerInsightsApi } from './insights-api.js';
 
@@ -26,9 +27,6 @@ declare module 'fastify' {
   }
 }
 
-function fail(reply: FastifyReply, code: ErrorCode, reason?: string, status?: number): FastifyReply {
-  return reply.code(status ?? ERRORS[code].status).type('application/json').send(errorBody(code, reason));
-}
 
 export interface ServerOptions {
   readonly app: VigilApp;
@@ -218,7 +216,7 @@ export async function buildServer({ app, log }: ServerOptions): Promise<FastifyI
     const query: { -readonly [K in keyof EventQuery]: EventQuery[K] } = {};
     for (const k of ['from', 'to', 'limit', 'offset'] as const) {
       if (q[k] === undefined) continue;
-      const n = k === 'from' || k === 'to' ? parseTime(q[k]!) : Number(q[k]);
+      const n = k === 'from' || k === 'to' ? parseTimeParam(q[k]!) : Number(q[k]);
       if (!Number.isFinite(n)) return fail(reply, 'VIGIL_ERR_BAD_REQUEST', `query parameter ${k}="${q[k]}" is not a ${k === 'from' || k === 'to' ? 'time (RFC 3339 or epoch ms)' : 'number'}`);
       if (k === 'from') query.fromMs = n;
       else if (k === 'to') query.toMs = n;
@@ -287,11 +285,6 @@ function utf8Strict(b: Buffer): string {
   return strictDecoder.decode(b);
 }
 
-function parseTime(s: string): number {
-  if (/^\d+$/.test(s)) return Number(s);
-  const t = Date.parse(s);
-  return Number.isNaN(t) ? NaN : t;
-}
 
 
 function decompressSnappyChecked(body: Buffer | undefined, max: number) {

@@ -1,20 +1,12 @@
 // Runs `vigil serve` from source in a child process (real sockets, real signals) for end-to-end
 // tests and benchmarks.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './peers.js';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export { freePort };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no free port'))));
-    });
-  });
-}
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface VigilProcess {
   readonly url: string;

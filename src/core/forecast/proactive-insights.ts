@@ -19,21 +19,12 @@
  *   in a row resets the series' history, so the old trend stops predicting a crossing.
  * Time comes only from the samples.
  */
-import type { BadDirection, Insight, InsightPrediction, InsightTransition, Labels, MetricKind, Severity } from '../model/index.js';
+import type { Insight, InsightPrediction, InsightTransition, SeriesDescriptor, Severity } from '../model/index.js';
 import { CapacityForecaster } from './capacity-forecaster.js';
 import { GROWTH_FACTOR, capacityTarget, hostOf, type CapacityContext, type CapacityTarget } from './capacity-target.js';
 
 /** The subset of SeriesDescriptor proactive insights need. */
-export interface ProactiveSeries {
-  readonly id: number;
-  readonly key: string;
-  readonly name: string;
-  readonly labels: Labels;
-  readonly resource: string;
-  readonly application: string | null;
-  readonly kind: MetricKind;
-  readonly badDirection: BadDirection;
-}
+export type ProactiveSeries = Pick<SeriesDescriptor, 'id' | 'key' | 'name' | 'labels' | 'resource' | 'application' | 'kind' | 'badDirection'>;
 
 export interface ProactiveInsightsOptions {
   /** How far ahead an exhaustion opens an insight (default 28 days). */

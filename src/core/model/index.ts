@@ -75,7 +75,8 @@ export function seriesKey(labels: Labels): string {
   return out + '}';
 }
 
-function escapeLabelValue(v: string): string {
+/** Escapes a label value for the Prometheus text form (backslash, quote, newline). */
+export function escapeLabelValue(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
