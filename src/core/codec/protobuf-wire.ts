@@ -166,13 +166,7 @@ export class WireReader {
    * also a valid value here.
    */
   int64(): number {
-    if (!this.varint64()) return -1;
-    const hi = this.hi;
-    const lo = this.lo;
-    if (hi < 0x80000000) return hi * TWO_32 + lo;
-    // Negative: −(~v + 1), computed on the halves so no BigInt is needed.
-    // One rounding only: (~lo + 1) <= 2^32 is exact, so the sum rounds once, as Number(BigInt) does.
-    return -((~hi >>> 0) * TWO_32 + ((~lo >>> 0) + 1));
+    return this.readInt64() ? this.value : -1;
   }
 
   /** Reads a zigzag-encoded sint32/sint64 into a double (exact when |value| ≤ 2^53). */
@@ -181,8 +175,9 @@ export class WireReader {
     const lo = this.lo;
     const hi = this.hi;
     // n = (v >>> 1) ^ −(v & 1), done on the halves.
-    const mag = hi * 2147483648 + (lo >>> 1); // v >>> 1
-    return lo & 1 ? -mag - 1 : mag;
+    // v >>> 1, or for odd v −(v >>> 1) − 1, each with a single rounding: the small part is added
+    // to the exact high part once ((lo >>> 1) + 1 <= 2^31 is exact).
+    return lo & 1 ? -(hi * 2147483648 + ((lo >>> 1) + 1)) : hi * 2147483648 + (lo >>> 1);
   }
 
   /** Reads a bool varint. */
@@ -268,7 +263,9 @@ export class WireReader {
     if (!this.varint64()) return false;
     const hi = this.hi;
     const lo = this.lo;
-    this.value = hi < 0x80000000 ? hi * TWO_32 + lo : -((~hi >>> 0) * TWO_32 + (~lo >>> 0) + 1);
+    // Negative: −(~v + 1), computed on the halves so no BigInt is needed. One rounding only:
+    // (~lo + 1) <= 2^32 is exact, so the sum rounds once, as Number(BigInt) does.
+    this.value = hi < 0x80000000 ? hi * TWO_32 + lo : -((~hi >>> 0) * TWO_32 + ((~lo >>> 0) + 1));
     return true;
   }
 
