@@ -68,8 +68,13 @@ describe('kill -9 during ingest', () => {
 
     vigil = await startVigilProcess(['--config', config]);
     try {
-      const events = (await (await fetch(`${vigil.url}/api/v1/events?limit=1000`)).json()) as { events: { id: string }[] };
-      const stored = new Set(events.events.map((e) => e.id));
+      // Page through every stored event (the API returns at most 1000 per page, newest first).
+      const stored = new Set<string>();
+      for (let offset = 0; ; offset += 1000) {
+        const page = (await (await fetch(`${vigil.url}/api/v1/events?limit=1000&offset=${offset}`)).json()) as { events: { id: string }[] };
+        for (const e of page.events) stored.add(e.id);
+        if (page.events.length < 1000) break;
+      }
       const lost = acked.filter((id) => !stored.has(id));
       assert.deepEqual(lost, [], `acknowledged events lost: ${lost.join(', ')}`);
 
