@@ -2,7 +2,7 @@
 # Installs the Debian packages that Vigil's tests need. Called by .ci/run; safe to run again.
 # The list grows with the integration tests (Prometheus, Alertmanager, Chromium, ...).
 set -euo pipefail
-PACKAGES=(prometheus prometheus-node-exporter)
+PACKAGES=(prometheus prometheus-node-exporter prometheus-alertmanager chromium stress-ng)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
