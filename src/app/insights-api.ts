@@ -1,6 +1,6 @@
 // Read and feedback APIs over insights (the OpenAPI document in openapi.ts is the contract).
 import type { FastifyInstance } from 'fastify';
-import type { FeedbackValue, InsightStatus, InsightType, Severity } from '../core/model/index.js';
+import type { FeedbackValue, InsightStatus, InsightType, Sensitivity, Severity } from '../core/model/index.js';
 import type { InsightQuery, InsightSort } from '../core/ports/index.js';
 import { parseSelector } from '../core/resources/index.js';
 import { fail, parseTimeParam } from './http-errors.js';
@@ -143,6 +143,59 @@ export function registerInsightsApi(server: FastifyInstance, app: VigilApp, pars
     }
     const page = await app.store.listInsights({ status: 'ONGOING', limit: 1000 });
     return { recommendations: page.items.flatMap((i) => i.recommendations.map((r) => ({ insightId: i.id, recommendation: r }))) };
+  });
+
+  server.get('/api/v1/insights/:id/forecast', read, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const insight = await app.store.getInsight(id);
+    if (!insight) return fail(reply, 'VIGIL_ERR_NOT_FOUND', `no insight "${id}"`);
+    if (insight.type !== 'PROACTIVE' || insight.prediction === null) return fail(reply, 'VIGIL_ERR_BAD_REQUEST', `insight "${id}" is ${insight.type.toLowerCase()}: only proactive insights have a forecast`);
+    const f = app.forecastOf(insight);
+    return {
+      seriesKey: insight.prediction.seriesKey, limit: insight.prediction.limit, prediction: insight.prediction,
+      history: f?.history ?? { timesMs: [], values: [] }, forecast: f?.forecast ?? null,
+    };
+  });
+
+  // Live updates: every created or changed insight as a server-sent event.
+  server.get('/api/v1/stream', { config: { scope: 'read' as const, queryToken: true } }, (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.write('retry: 3000\n: vigil live insights\n\n');
+    const off = app.onInsights((insights) => {
+      for (const i of insights) res.write(`event: insight\ndata: ${JSON.stringify(i)}\n\n`);
+    });
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    ping.unref();
+    const close = () => {
+      clearInterval(ping);
+      off();
+    };
+    const end = () => {
+      close();
+      res.end();
+    };
+    req.raw.on('close', () => {
+      close();
+      app.offStop(end);
+    });
+    app.onStop(end);
+  });
+
+  server.get('/api/v1/sensitivity', read, async () => ({ default: app.config.insights.sensitivity, settings: await app.store.listSensitivity() }));
+  server.put('/api/v1/sensitivity', { config: { scope: 'admin' as const } }, async (req, reply) => {
+    const ct = String(req.headers['content-type'] ?? '').split(';')[0]!.trim();
+    if (ct !== 'application/json') return fail(reply, 'VIGIL_ERR_CONTENT_TYPE', `sensitivity needs Content-Type: application/json, got "${ct || 'none'}"`);
+    const parsed = parseJson(req.body);
+    if (!parsed.ok) return fail(reply, 'VIGIL_ERR_BAD_REQUEST', parsed.reason);
+    const body = parsed.value as { scope?: unknown; level?: unknown };
+    const scope = typeof body?.scope === 'string' ? body.scope : '';
+    if (!/^(application|series):.+/.test(scope) || scope.length > 2000) return fail(reply, 'VIGIL_ERR_BAD_REQUEST', 'scope must be "application:<name>" or "series:<series key>"');
+    const level = body.level === null ? null : typeof body.level === 'string' ? body.level.toUpperCase() : undefined;
+    if (level !== null && !(SEVERITIES as readonly (string | undefined)[]).includes(level)) return fail(reply, 'VIGIL_ERR_BAD_REQUEST', 'level must be LOW, MEDIUM, HIGH or null (back to the default)');
+    await app.setSensitivity(scope as `application:${string}`, level as Sensitivity | null);
+    return { default: app.config.insights.sensitivity, settings: await app.store.listSensitivity() };
   });
 
   server.get('/api/v1/coverage', read, async () => ({ coverage: app.coverage() }));

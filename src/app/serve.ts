@@ -90,6 +90,7 @@ export async function startVigil(config: ResolvedConfig, log: Logger = createLog
   let stopping: Promise<void> | undefined;
   const stop = (reason = 'stop requested') => (stopping ??= (async () => {
     log.info({ reason }, 'vigil serve stopping: finishing requests, writing a checkpoint');
+    app.closeStreams();
     await server!.close();
     await puller?.stop();
     watcher?.stop();

@@ -21,6 +21,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     scope?: Scope;
     ingest?: boolean;
+    /** The route also accepts the bearer token as ?access_token= (server-sent events). */
+    queryToken?: boolean;
   }
   interface FastifyRequest {
     rawBody?: Buffer;
@@ -62,7 +64,9 @@ export async function buildServer({ app, log }: ServerOptions): Promise<FastifyI
   server.addHook('onRequest', async (req, reply) => {
     const scope = req.routeOptions.config?.scope;
     if (scope) {
-      const r = auth.check(req.headers.authorization, scope);
+      // EventSource cannot send headers: the live stream also takes the token as ?access_token=.
+      const queryToken = req.routeOptions.config?.queryToken ? (req.query as Record<string, string | undefined>).access_token : undefined;
+      const r = auth.check(req.headers.authorization ?? (queryToken ? `Bearer ${queryToken}` : undefined), scope);
       if (!r.ok) return fail(reply, r.code, r.reason);
     }
     if (req.routeOptions.config?.ingest) {

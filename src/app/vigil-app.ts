@@ -11,8 +11,8 @@ import { IngestPipeline, SeriesHistory, createIngestCounts, resetIngestCounts, g
 import { InsightsEngine, type Recommender } from '../core/insights/index.js';
 import { ProactiveInsights } from '../core/forecast/index.js';
 import type { DetectorBatchDetails } from '../core/detect/index.js';
-import type { Anomaly, Insight, FeedbackValue } from '../core/model/index.js';
-import type { CoverageSetting } from '../core/ports/index.js';
+import type { Anomaly, Insight, FeedbackValue, Sensitivity } from '../core/model/index.js';
+import type { CoverageSetting, SensitivityScope } from '../core/ports/index.js';
 import { CounterRates, classifyMetric } from '../core/semantics/index.js';
 import { ResourceRules } from '../core/resources/index.js';
 import type { ResolvedConfig } from './config.js';
@@ -71,11 +71,13 @@ export class VigilApp {
   /** Recent points of every series (evidence windows, charts). */
   readonly history = new SeriesHistory();
   readonly engine: InsightsEngine;
-  readonly proactive = new ProactiveInsights();
+  readonly proactive: ProactiveInsights;
   private readonly recommender: Recommender | undefined;
   private readonly learningMs: number;
   private readonly proactiveRecommendations = new Map<string, Insight['recommendations']>();
   private coverageSetting: CoverageSetting;
+  private readonly insightListeners = new Set<(insights: readonly Insight[]) => void>();
+  private readonly stopListeners = new Set<() => void>();
   private readonly point = { score: 0, expected: NaN, lower: NaN, upper: NaN, direction: 0, cause: 0 };
 
   constructor(deps: VigilAppDeps) {
@@ -88,6 +90,7 @@ export class VigilApp {
     this.coverageSetting = this.config.resolved.resourceRules.coverage;
     this.recommender = deps.recommender;
     this.learningMs = this.config.insights.learningPeriod;
+    this.proactive = new ProactiveInsights({ minHistoryMs: this.config.insights.forecastMinHistory });
     this.engine = new InsightsEngine({ sensitivity: this.config.insights.sensitivity, tracker: { rules: SERVE_OPEN_RULES }, ...(deps.recommender ? { recommender: deps.recommender } : {}), ...(deps.dependencies ? { dependencies: deps.dependencies } : {}) });
   }
 
@@ -274,6 +277,7 @@ export class VigilApp {
     const proactive = this.proactive.drainChanged().map((ins) => this.withRecommendations(ins));
     const insights = [...changed.insights, ...proactive];
     if (insights.length > 0) await this.store.upsertInsights(insights);
+    if (insights.length > 0) this.publishInsights(insights);
     if (changed.anomalies.length > 0) {
       const owner = new Map<string, string>();
       for (const ins of this.engine.insights()) for (const a of ins.anomalyIds) owner.set(a, ins.id);
@@ -284,6 +288,57 @@ export class VigilApp {
       await this.store.appendTransitions(transitions);
       for (const t of transitions) this.log.info({ insight: t.insightId, transition: t.type, severity: t.severity }, 'insight');
     }
+  }
+
+  /** Sets (or with null, clears) a sensitivity override, in the engine and the store. */
+  async setSensitivity(scope: SensitivityScope, level: Sensitivity | null): Promise<void> {
+    await this.store.setSensitivity(scope, level);
+    const effective = level ?? this.config.insights.sensitivity;
+    if (scope.startsWith('application:')) this.engine.setApplicationSensitivity(scope.slice('application:'.length), effective);
+    else {
+      const id = this.pipeline.idOfKey(scope.slice('series:'.length));
+      if (id !== undefined) this.engine.setSeriesSensitivity(id, effective);
+    }
+  }
+
+  /** Runs when the app stops or closeStreams() is called (open live streams end). */
+  onStop(listener: () => void): void {
+    this.stopListeners.add(listener);
+  }
+
+  offStop(listener: () => void): void {
+    this.stopListeners.delete(listener);
+  }
+
+  /** Ends open live streams, so the HTTP server can close. */
+  closeStreams(): void {
+    for (const l of this.stopListeners) l();
+    this.stopListeners.clear();
+  }
+
+  /** Tells live listeners (server-sent events) about stored insights. */
+  publishInsights(insights: readonly Insight[]): void {
+    for (const l of this.insightListeners) l(insights);
+  }
+
+  /** Called with the insights stored by each persist (created or changed); returns the unsubscribe. */
+  onInsights(listener: (insights: readonly Insight[]) => void): () => void {
+    this.insightListeners.add(listener);
+    return () => this.insightListeners.delete(listener);
+  }
+
+  /** History and forecast of a proactive insight's series (for its chart), or null. */
+  forecastOf(insight: Insight): { seriesKey: string; limit: number; history: { timesMs: number[]; values: (number | null)[] }; forecast: { timesMs: number[]; expected: number[]; lower: number[]; upper: number[] } | null } | null {
+    const p = insight.prediction;
+    if (insight.type !== 'PROACTIVE' || p === null) return null;
+    const id = this.pipeline.idOfKey(p.seriesKey);
+    if (id === undefined) return null;
+    const pts = this.history.points(id);
+    const lastMs = pts.timesMs.length > 0 ? pts.timesMs[pts.timesMs.length - 1]! : this.streamNow();
+    // Forecast from the newest point to a little past the latest predicted crossing.
+    const until = Math.max(p.latestMs, p.expectedMs) + 0.1 * Math.max(0, p.expectedMs - lastMs);
+    const forecast = this.proactive.forecastCurve(id, lastMs, Math.max(until, lastMs + 60_000));
+    return { seriesKey: p.seriesKey, limit: p.limit, history: { timesMs: pts.timesMs, values: pts.values.map((v) => (Number.isFinite(v) ? v : null)) }, forecast };
   }
 
   /** Proactive insights get their recommendations once, when first seen. */
@@ -323,6 +378,7 @@ export class VigilApp {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.closeStreams();
     clearInterval(this.flushTimer);
     clearInterval(this.checkpointTimer);
     await this.checkpoint();

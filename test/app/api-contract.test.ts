@@ -57,9 +57,15 @@ const ANOMALY: Anomaly = {
   direction: 'above', startMs: NOW - 600_000, endMs: null, peakScore: 0.9999, peakMs: NOW - 500_000, peakValue: 2.5, expected: 0.3, lower: 0.1, upper: 0.6, role: 'CAUSAL', cause: 'point',
 };
 
+const PROACTIVE: Insight = {
+  ...INSIGHT, id: 'in-test-2', type: 'PROACTIVE', name: 'Disk / on db-1 predicted to fill in 3 days', severity: 'MEDIUM', anomalyIds: [], rootCauses: [], recommendations: [],
+  prediction: { seriesKey: 'node_filesystem_avail_bytes{instance="db-1:9100",mountpoint="/"}', earliestMs: NOW + 2 * 86_400_000, expectedMs: NOW + 3 * 86_400_000, latestMs: NOW + 4 * 86_400_000, limit: 0 },
+};
+
 /** A valid call per operation: path with ids filled in, and a body where one is needed. */
 function validCall(path: string, method: string): { url: string; headers: Record<string, string>; payload?: string | Buffer } {
-  const url = path.replace('{id}', INSIGHT.id);
+  const url = path.replace('{id}', path.endsWith('/forecast') ? PROACTIVE.id : INSIGHT.id);
+  if (path === '/api/v1/sensitivity' && method === 'PUT') return { url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ scope: 'application:shop', level: 'LOW' }) };
   if (path === '/api/v1/write') return { url, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, payload: Buffer.from(compressSnappy(encodeWriteRequest([{ labels: { __name__: 'up', job: 'x' }, samples: [{ timeMs: NOW, value: 1 }] }]))) };
   if (path === '/v1/metrics') return { url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ resourceMetrics: [] }) };
   if (path === '/api/v1/events' && method === 'POST') return { url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ class: 'DEPLOYMENT', name: 'v2.3.1', time: NOW - 900_000, application: 'shop' }) };
@@ -68,15 +74,15 @@ function validCall(path: string, method: string): { url: string; headers: Record
   return { url, headers: {} };
 }
 
-async function server(raw: Record<string, unknown> = {}): Promise<{ server: FastifyInstance; store: MemoryStore }> {
+async function server(raw: Record<string, unknown> = {}): Promise<{ server: FastifyInstance; store: MemoryStore; app: VigilApp }> {
   const store = new MemoryStore();
   await store.migrate();
-  await store.upsertInsights([INSIGHT]);
+  await store.upsertInsights([INSIGHT, PROACTIVE]);
   await store.upsertAnomalies([{ insightId: INSIGHT.id, anomaly: ANOMALY }]);
   const log = pino({ level: 'silent' });
   const app = new VigilApp({ config: resolveConfig(raw, {}), store, log, clock: { now: () => NOW } });
   await app.restore();
-  return { server: await buildServer({ app, log }), store };
+  return { server: await buildServer({ app, log }), store, app };
 }
 
 describe('API contract (from /api/openapi.json)', () => {
@@ -91,6 +97,28 @@ describe('API contract (from /api/openapi.json)', () => {
   });
 
   for (const { path, method, op } of operations(OPENAPI_DOCUMENT)) {
+    if ((op as { 'x-event-stream'?: boolean })['x-event-stream']) {
+      it(`${method} ${path} (${op.operationId}): streams text/event-stream and sends each stored insight as an event`, async () => {
+        const { server: live, app } = await server();
+        await live.listen({ port: 0, host: '127.0.0.1' });
+        try {
+          const ac = new AbortController();
+          const res = await fetch(`http://127.0.0.1:${(live.server.address() as { port: number }).port}${path}`, { signal: ac.signal });
+          assert.equal(res.status, 200);
+          assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+          const reader = res.body!.getReader();
+          let text = new TextDecoder().decode((await reader.read()).value);
+          // An insight stored by the app reaches the open stream.
+          app.publishInsights([INSIGHT]);
+          while (!text.includes('event: insight')) text += new TextDecoder().decode((await reader.read()).value);
+          assert.match(text, /data: \{"id":"in-test-1"/);
+          ac.abort();
+        } finally {
+          (await live.close());
+        }
+      });
+      continue;
+    }
     it(`${method} ${path} (${op.operationId}): a valid call answers a declared status with a conforming body`, async () => {
       const call = validCall(path, method);
       const r = await s.inject({ method: method as 'GET', url: call.url, headers: call.headers, ...(call.payload !== undefined ? { payload: call.payload } : {}) });
@@ -101,7 +129,7 @@ describe('API contract (from /api/openapi.json)', () => {
     if (path.includes('{id}')) {
       it(`${method} ${path}: an unknown id is a 404 with code and reason`, async () => {
         const call = validCall(path, method);
-        const r = await s.inject({ method: method as 'GET', url: call.url.replace(INSIGHT.id, 'in-nope'), headers: call.headers, ...(call.payload !== undefined ? { payload: call.payload } : {}) });
+        const r = await s.inject({ method: method as 'GET', url: call.url.replace(/in-test-[0-9]/, 'in-nope'), headers: call.headers, ...(call.payload !== undefined ? { payload: call.payload } : {}) });
         assert.equal(r.statusCode, 404);
         validate(op, 404, r.headers['content-type'] as string, r.body);
       });

@@ -118,6 +118,27 @@ export class ProactiveInsights {
     return [...this.openById.values(), ...this.closed];
   }
 
+  /**
+   * The fitted forecast of a series from `fromMs` to `toMs` in `points` steps (for charts), or null
+   * when the series is not forecast (not capacity-like, a deadline, or not enough data yet).
+   */
+  forecastCurve(seriesId: number, fromMs: number, toMs: number, points = 120): { timesMs: number[]; expected: number[]; lower: number[]; upper: number[] } | null {
+    const track = this.tracks.get(seriesId);
+    if (!track || track.fid < 0 || !(toMs > fromMs)) return null;
+    const n = Math.max(2, Math.min(2000, Math.floor(points)));
+    const out = { timesMs: [] as number[], expected: [] as number[], lower: [] as number[], upper: [] as number[] };
+    for (let i = 0; i < n; i++) {
+      const t = fromMs + ((toMs - fromMs) * i) / (n - 1);
+      const p = this.forecaster.forecast(track.fid, t);
+      if (p === null) return null;
+      out.timesMs.push(t);
+      out.expected.push(p.value);
+      out.lower.push(p.lower);
+      out.upper.push(p.upper);
+    }
+    return out;
+  }
+
   /** Transitions since the last call, in the order they happened. */
   drainTransitions(): InsightTransition[] {
     const out = this.transitions;

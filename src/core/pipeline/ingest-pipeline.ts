@@ -135,6 +135,11 @@ export class IngestPipeline {
     return this.series[id];
   }
 
+  /** Series id of a series key, or undefined when the series is not known. */
+  idOfKey(key: string): number | undefined {
+    return this.byKey.get(key);
+  }
+
   allSeries(): readonly SeriesDescriptor[] {
     return this.series;
   }
