@@ -103,6 +103,8 @@ export const configSchema = z.strictObject({
   insights: z.strictObject({
     /** A series opens no anomaly before it has this much history (its daily profile needs two days; a Prometheus warm start supplies it). */
     learningPeriod: duration('2d'),
+    /** A capacity forecast may open a proactive insight only after this much history of its series. */
+    forecastMinHistory: duration('1h'),
     /** Default sensitivity: LOW, MEDIUM or HIGH (per application overrides come from feedback and the API). */
     sensitivity: z.enum(['LOW', 'MEDIUM', 'HIGH']).default('MEDIUM'),
   }).prefault({}),

@@ -55,6 +55,13 @@ describe('config', () => {
     assert.match(problems(() => resolveConfig({ store: { kind: 'postgres' } }, {}))[0]!, /store\.url: .*VIGIL_STORE_URL/);
   });
 
+  it('insights.forecastMinHistory: 1h by default, a duration from the file, the key named when bad', () => {
+    assert.equal(resolveConfig({}, {}).insights.forecastMinHistory, 3_600_000);
+    assert.equal(resolveConfig({ insights: { forecastMinHistory: '2m' } }, {}).insights.forecastMinHistory, 120_000);
+    const p = problems(() => resolveConfig({ insights: { forecastMinHistory: 'an hour' } }, {}));
+    assert.ok(p.some((l) => l.startsWith('insights.forecastMinHistory:') && l.includes('write e.g. 30s')), p.join('\n'));
+  });
+
   it('parses Prometheus-style durations', () => {
     assert.equal(parseDurationMs('90s'), 90_000);
     assert.equal(parseDurationMs('1.5h'), 5_400_000);
