@@ -24,7 +24,12 @@ export function createLogger(config: ResolvedConfig, destination?: NodeJS.Writab
   return pino({ level: config.log.level, base: { service: 'vigil' }, timestamp: pino.stdTimeFunctions.isoTime }, destination as never);
 }
 
-export async function startVigil(config: ResolvedConfig, log: Logger = createLogger(config)): Promise<RunningVigil> {
+export interface StartOptions {
+  /** Caller -> callees by resource key, when known (the demo knows its service graph). */
+  readonly dependencies?: ReadonlyMap<string, readonly string[]>;
+}
+
+export async function startVigil(config: ResolvedConfig, log: Logger = createLogger(config), options: StartOptions = {}): Promise<RunningVigil> {
   let store: Store;
   if (config.store.kind === 'sqlite') {
     mkdirSync(config.dataDir, { recursive: true });
@@ -36,7 +41,7 @@ export async function startVigil(config: ResolvedConfig, log: Logger = createLog
     await store.close();
     throw err;
   });
-  const app = new VigilApp({ config, store, log, recommender });
+  const app = new VigilApp({ config, store, log, recommender, ...(options.dependencies ? { dependencies: options.dependencies } : {}) });
   let server: FastifyInstance | undefined;
   try {
     await app.restore();

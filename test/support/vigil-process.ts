@@ -22,7 +22,9 @@ export interface VigilProcess {
 
 export async function startVigilProcess(args: string[], opts: { port?: number; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; nodeArgs?: string[] } = {}): Promise<VigilProcess> {
   const port = opts.port ?? (await freePort());
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/cli/dev-main.ts', 'serve', '--port', String(port), ...args], {
+  // `vigil demo` runs the same server; any other argument list is for `vigil serve`.
+  const [command, rest] = args[0] === 'demo' ? ['demo', args.slice(1)] : ['serve', args];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/cli/dev-main.ts', command, '--port', String(port), ...rest], {
     cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -32,13 +34,13 @@ export async function startVigilProcess(args: string[], opts: { port?: number; e
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`vigil serve exited with ${child.exitCode} before it was ready:\n${out}`);
+    if (child.exitCode !== null) throw new Error(`vigil ${command} exited with ${child.exitCode} before it was ready:\n${out}`);
     try {
       if ((await fetch(`${url}/-/ready`)).ok) break;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`vigil serve was not ready within ${opts.readyTimeoutMs ?? 30_000} ms:\n${out}`);
+      throw new Error(`vigil ${command} was not ready within ${opts.readyTimeoutMs ?? 30_000} ms:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -104,7 +104,9 @@ const F_SE_SLOPE = 15;
 const F_POINTS = 16;
 const F_SEASONAL = 17;
 const F_TYPICAL = 18;
-const PROFILE = 19; // PROFILE_BINS values
+const WIN_FROM = 19; // fit only buckets at or after this time (s, relative); NaN: the whole window
+const FULL_SEASONAL = 20; // the last whole-window fit had a daily profile (kept for windowed fits)
+const PROFILE = 21; // PROFILE_BINS values
 const SUMS = PROFILE + PROFILE_BINS;
 const COUNTS = SUMS + BUCKETS;
 const TSUMS = COUNTS + BUCKETS; // Σ (t − bucket start) per bucket
@@ -152,6 +154,22 @@ export class CapacityForecaster {
     const o = id * FORECAST_STRIDE;
     this.state.fill(0, o, o + FORECAST_STRIDE);
     this.state[o + FIT_COUNT] = -1;
+    this.state[o + WIN_FROM] = NaN;
+  }
+
+  /**
+   * Restricts the fit to samples at or after `fromMs` (a recent regime: a disk that started filling
+   * nine hours ago in four days of history), or with null back to the whole window. A windowed fit
+   * keeps the daily profile of the last whole-window fit instead of refitting it on a few hours.
+   */
+  setWindowStart(id: number, fromMs: number | null): void {
+    const s = this.state;
+    const o = id * FORECAST_STRIDE;
+    const from = fromMs === null ? NaN : fromMs / 1000 - s[o + ORIGIN]!;
+    const current = s[o + WIN_FROM]!;
+    if (from === current || (Number.isNaN(from) && Number.isNaN(current))) return;
+    s[o + WIN_FROM] = from;
+    s[o + FIT_COUNT] = -1;
   }
 
   /** Samples folded in since the last reset. */
@@ -251,11 +269,14 @@ export class CapacityForecaster {
     const { xs, ys, ws, rs, ks, bins } = this;
     const width = s[o + WIDTH]!;
     const origin = s[o + ORIGIN]!;
+    const from = s[o + WIN_FROM]!;
+    const windowed = !Number.isNaN(from);
     let n = 0;
     for (let k = s[o + FIRST_K]!; k <= s[o + LAST_K]!; k++) {
       const slot = k % BUCKETS;
       const c = s[o + COUNTS + slot]!;
       if (c === 0) continue;
+      if (windowed && (k + 1) * width <= from) continue;
       xs[n] = k * width + s[o + TSUMS + slot]! / c;
       ys[n] = s[o + SUMS + slot]! / c;
       ks[n] = k;
@@ -265,9 +286,12 @@ export class CapacityForecaster {
     }
     if (n < 3) return false;
     const spanSec = xs[n - 1]! - xs[0]!;
-    const seasonal = spanSec * 1000 >= SEASONAL_MIN_SPAN_MS;
     const prof = o + PROFILE;
-    s.fill(0, prof, prof + PROFILE_BINS);
+    // A windowed fit de-seasonalises with the whole window's profile (fixed), or with none.
+    const keepProfile = windowed && s[o + FULL_SEASONAL] === 1;
+    const seasonal = !windowed && spanSec * 1000 >= SEASONAL_MIN_SPAN_MS;
+    if (!keepProfile) s.fill(0, prof, prof + PROFILE_BINS);
+    if (!windowed) s[o + FULL_SEASONAL] = seasonal ? 1 : 0;
 
     let level = 0;
     let slope = 0;
@@ -327,7 +351,7 @@ export class CapacityForecaster {
     s[o + F_SE_LEVEL] = (sigma / Math.sqrt(sw)) * inflate;
     s[o + F_SE_SLOPE] = sxx > 0 ? (sigma / Math.sqrt(sxx)) * inflate : 0;
     s[o + F_POINTS] = n;
-    s[o + F_SEASONAL] = seasonal ? 1 : 0;
+    s[o + F_SEASONAL] = seasonal || keepProfile ? 1 : 0;
     for (let i = 0; i < n; i++) this.sortBuf[i] = ys[i]!;
     s[o + F_TYPICAL] = median(this.sortBuf, n);
     s[o + FIT_OK] = 1;
@@ -397,7 +421,7 @@ export class CapacityForecaster {
       slopePerMs: slope / 1000,
       slopeStdErrPerMs: se / 1000,
       tStat: se > 0 ? slope / se : slope === 0 ? 0 : Math.sign(slope) * Infinity,
-      spanMs: (s[o + LAST_T]! - s[o + FIRST_T]!) * 1000,
+      spanMs: (s[o + LAST_T]! - (Number.isNaN(s[o + WIN_FROM]!) ? s[o + FIRST_T]! : Math.max(s[o + FIRST_T]!, s[o + WIN_FROM]!))) * 1000,
       points: s[o + F_POINTS]!,
       sigma: s[o + F_SIGMA]!,
       typical: s[o + F_TYPICAL]!,

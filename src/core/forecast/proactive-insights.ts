@@ -53,6 +53,11 @@ export const EXTRAPOLATION_RATIO = 0.25;
 const JUMP_HALF_WIDTHS = 2;
 const JUMP_HEADROOM = 0.02;
 const JUMP_STRIKES = 2;
+/** Recent windows tried when the whole window shows no risk; their trend needs RECENT_EXTRA_T more standard errors. */
+const RECENT_WINDOWS_MS = [4 * HOUR_MS, 8 * HOUR_MS, 16 * HOUR_MS, 32 * HOUR_MS] as const;
+const RECENT_EXTRA_T = 2;
+/** A recent window's trend is believed this many window lengths ahead. */
+const RECENT_EXTRAPOLATION = 8;
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { LOW: 0, MEDIUM: 1, HIGH: 2 };
 
 interface Track {
@@ -63,6 +68,8 @@ interface Track {
   samples: number;
   quiet: number;
   jumpStrikes: number;
+  /** The recent window the open prediction came from (null: the whole window). */
+  windowFromMs: number | null;
   open: Insight | null;
 }
 
@@ -102,7 +109,7 @@ export class ProactiveInsights {
     if (track === undefined) {
       if (!Number.isFinite(value)) return;
       const target = capacityTarget(series, value, context);
-      track = target === null ? null : { series, target, fid: target.mode === 'deadline' ? -1 : this.forecaster.add(), samples: 0, quiet: 0, jumpStrikes: 0, open: null };
+      track = target === null ? null : { series, target, fid: target.mode === 'deadline' ? -1 : this.forecaster.add(), samples: 0, quiet: 0, jumpStrikes: 0, windowFromMs: null, open: null };
       this.tracks.set(series.id, track);
     }
     if (track === null || !Number.isFinite(value)) return;
@@ -126,6 +133,7 @@ export class ProactiveInsights {
     const track = this.tracks.get(seriesId);
     if (!track || track.fid < 0 || !(toMs > fromMs)) return null;
     const n = Math.max(2, Math.min(2000, Math.floor(points)));
+    this.forecaster.setWindowStart(track.fid, track.windowFromMs);
     const out = { timesMs: [] as number[], expected: [] as number[], lower: [] as number[], upper: [] as number[] };
     for (let i = 0; i < n; i++) {
       const t = fromMs + ((toMs - fromMs) * i) / (n - 1);
@@ -163,6 +171,30 @@ export class ProactiveInsights {
 
   private forecastRisk(track: Track, nowMs: number, value: number): InsightPrediction | null {
     const f = this.forecaster;
+    f.setWindowStart(track.fid, null);
+    track.windowFromMs = null;
+    const full = this.fullWindowRisk(track, nowMs, value);
+    if (full !== null) return full;
+    const trend = f.trend(track.fid);
+    // Only once the daily profile is known: a few hours of an unmodelled daily swing look like a trend.
+    if (trend === null || !trend.seasonal) return null;
+    // A recent regime the whole window averages away (a disk that began filling hours ago after
+    // days of calm): the last 4, 8, 16 and 32 hours (up to half the window), with a stricter t.
+    for (const windowMs of RECENT_WINDOWS_MS) {
+      if (windowMs < this.minHistoryMs || windowMs > trend.spanMs / 2) continue;
+      f.setWindowStart(track.fid, trend.lastMs - windowMs);
+      const p = this.riskFromFit(track, nowMs, this.minTStat + RECENT_EXTRA_T, RECENT_EXTRAPOLATION * windowMs);
+      if (p !== null) {
+        track.windowFromMs = trend.lastMs - windowMs;
+        return p;
+      }
+    }
+    f.setWindowStart(track.fid, null);
+    return null;
+  }
+
+  private fullWindowRisk(track: Track, nowMs: number, value: number): InsightPrediction | null {
+    const f = this.forecaster;
     const { target } = track;
     const trend = f.trend(track.fid);
     if (trend === null) return null;
@@ -185,13 +217,25 @@ export class ProactiveInsights {
         track.jumpStrikes = 0;
       }
     }
+    return this.riskFromFit(track, nowMs, this.minTStat, trend.seasonal ? this.horizonMs : EXTRAPOLATION_RATIO * trend.spanMs);
+  }
+
+  /** Exhaustion inside min(horizon, maxAheadMs) by the forecaster's current fit, if the trend is significant. */
+  private riskFromFit(track: Track, nowMs: number, minT: number, maxAheadMs: number): InsightPrediction | null {
+    const f = this.forecaster;
+    const { target } = track;
+    const trend = f.trend(track.fid);
+    if (trend === null) return null;
+    const limit = target.mode === 'growth' ? GROWTH_FACTOR * trend.typical : target.limit;
+    if (!Number.isFinite(limit) || (target.mode === 'growth' && !(trend.typical > 0))) return null;
+    const down = target.direction === 'down';
     if (trend.spanMs < this.minHistoryMs || trend.points < this.minPoints) return null;
     const heading = down ? trend.slopePerMs < 0 : trend.slopePerMs > 0;
-    if (!heading || Math.abs(trend.tStat) < this.minTStat) return null;
-    const horizon = trend.seasonal ? this.horizonMs : Math.min(this.horizonMs, EXTRAPOLATION_RATIO * trend.spanMs);
+    if (!heading || Math.abs(trend.tStat) < minT) return null;
+    const horizon = Math.min(this.horizonMs, maxAheadMs);
     const ex = f.exhaustion(track.fid, nowMs, limit, target.direction, horizon);
     if (ex === null) return null;
-    return { seriesKey: track.series.key, earliestMs: ex.earliestMs, expectedMs: ex.expectedMs, latestMs: ex.latestMs, limit };
+    return { seriesKey: track.series.key, earliestMs: Math.round(ex.earliestMs), expectedMs: Math.round(ex.expectedMs), latestMs: Math.round(ex.latestMs), limit };
   }
 
   private apply(track: Track, nowMs: number, prediction: InsightPrediction | null): void {

@@ -1,1 +1,1 @@
-export * from './demo-world.js';
+export * from './random.js';

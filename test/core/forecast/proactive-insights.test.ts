@@ -111,6 +111,25 @@ describe('ProactiveInsights', () => {
     }
   });
 
+  it('sees a disk that began filling hours ago after days of calm (a recent regime), and not the calm days', () => {
+    for (const seed of [1, 2, 3]) {
+      const pi = new ProactiveInsights();
+      const g = gaussian(seed);
+      // Four calm days with a daily swing, then 0.4 MB/s for 9 hours: 60 GB gone in ~41 hours.
+      const calm = (t: number) => 60 * GB + daily(2 * GB, t);
+      const onset = T0_MS + 4 * DAY_MS;
+      stream(pi, disk, T0_MS, onset, calm, 0.2 * GB, g);
+      assert.deepEqual(pi.insights(), [], `seed ${seed}: nothing before the fill`);
+      // stream() hands f the time since T0_MS.
+      stream(pi, disk, onset, onset + 9 * HOUR_MS, (t) => calm(t) - 0.4e6 * ((t - 4 * DAY_MS) / 1000), 0.2 * GB, g);
+      const open = pi.insights().filter((i) => i.status === 'ONGOING');
+      assert.equal(open.length, 1, `seed ${seed}`);
+      const p = open[0]!.prediction!;
+      const full = onset + (60 * GB) / 0.4e6 * 1000;
+      assert.ok(p.earliestMs <= full + 12 * HOUR_MS && p.latestMs >= full - 12 * HOUR_MS, `seed ${seed}: interval ${new Date(p.earliestMs).toISOString()}..${new Date(p.latestMs).toISOString()} vs ${new Date(full).toISOString()}`);
+    }
+  });
+
   it('closes the insight after a cleanup', () => {
     const pi = new ProactiveInsights();
     const g = gaussian(17);

@@ -139,6 +139,77 @@ export function quietDays(days = 14, options: StreamOptions = {}): ScenarioRun {
   return makeRun(`quiet-${days}d`, startSec, null, endSec, stepSec, options.seed ?? 1, events, []);
 }
 
+/** One incident of the demo: a scenario of the catalogue placed relative to the demo's "now". */
+export interface DemoIncident {
+  readonly scenarioId: string;
+  /** Onset relative to now, seconds (negative: in the past). */
+  readonly onsetSec: number;
+  /** The incident's effects stop after this long (absent: they go on). */
+  readonly durationSec?: number;
+}
+
+/**
+ * What `vigil demo` plays: a closed noisy-neighbour incident five hours ago, a disk filling since
+ * nine hours ago, a memory leak after a deployment three hours ago, a certificate whose renewal is
+ * stuck, and a bad deployment twelve minutes before now (seen live on the accelerated clock).
+ */
+export const DEMO_INCIDENTS: readonly DemoIncident[] = [
+  { scenarioId: 'disk-filling', onsetSec: -9 * HOUR_SEC },
+  { scenarioId: 'noisy-neighbour', onsetSec: -5 * HOUR_SEC, durationSec: 50 * 60 },
+  { scenarioId: 'memory-leak-after-deploy', onsetSec: -3 * HOUR_SEC },
+  { scenarioId: 'certificate-expiry', onsetSec: -2 * HOUR_SEC },
+  { scenarioId: 'bad-deployment', onsetSec: -12 * 60 },
+];
+
+export interface DemoRunOptions extends StreamOptions {
+  /** Days of history before now (default 4: two to learn, two analysed). */
+  readonly historyDays?: number;
+  /** How long the run goes on after now (default 30 days; the demo paces it in real time). */
+  readonly futureSec?: number;
+  readonly incidents?: readonly DemoIncident[];
+}
+
+/**
+ * The demo world from `historyDays` before `nowMs` on: routine harmless events (weekday
+ * deployments, config changes, scaling) and the incidents of DEMO_INCIDENTS composed from the
+ * scenario catalogue, each at its own onset. Routine events stay out of the three hours before an
+ * onset, so the incident's own change is the one a look-back finds.
+ */
+export function demoRun(nowMs: number, scenarios: readonly Scenario[], options: DemoRunOptions = {}): ScenarioRun {
+  const stepSec = options.stepSec ?? 60;
+  const nowSec = Math.floor(nowMs / 1000 / stepSec) * stepSec;
+  const startSec = nowSec - Math.round((options.historyDays ?? 4) * DAY_SEC / stepSec) * stepSec;
+  const endSec = nowSec + (options.futureSec ?? 30 * DAY_SEC);
+  const incidents = options.incidents ?? DEMO_INCIDENTS;
+  const events: VigilEvent[] = [];
+  const effects: MetricEffect[] = [];
+  const onsets: number[] = [];
+  for (const inc of incidents) {
+    const sc = scenarios.find((x) => x.id === inc.scenarioId);
+    if (!sc) throw new RangeError(`demo incident "${inc.scenarioId}" is not in the scenario catalogue`);
+    const onset = nowSec + inc.onsetSec;
+    onsets.push(onset);
+    sc.events.forEach((e, i) => events.push(makeEvent(`demo/${sc.id}/${onset}/${i}`, onset + e.atSec, e)));
+    // Effects are anchored at the run start (makeRun's anchor without an onset).
+    const shift = onset - startSec;
+    for (const e of sc.effects) {
+      const from = Math.max(0, shift + e.fromSec);
+      const end = inc.durationSec === undefined ? e.toSec : Math.min(e.toSec ?? Number.POSITIVE_INFINITY, inc.durationSec);
+      effects.push({ ...e, fromSec: from, ...(end === undefined ? {} : { toSec: shift + end }) });
+    }
+  }
+  // Routine events on the calendar (weekdays at fixed hours): the quiet run from the midnight before.
+  const midnight = Math.floor(startSec / DAY_SEC) * DAY_SEC;
+  const quiet = quietDays(Math.ceil((endSec - midnight) / DAY_SEC) + 1, { stepSec, startMs: midnight * 1000, seed: options.seed ?? 1 });
+  for (const e of quiet.events) {
+    const t = e.timeMs / 1000;
+    if (t < startSec || t > endSec || onsets.some((o) => t > o - 3 * HOUR_SEC && t < o + HOUR_SEC)) continue;
+    events.push({ ...e, id: `demo/routine/${e.id}` });
+  }
+  events.sort((a, b) => a.timeMs - b.timeMs);
+  return makeRun('demo', startSec, null, endSec, stepSec, options.seed ?? 1, events, effects);
+}
+
 function makeEvent(id: string, atSec: number, spec: ScenarioEventSpec): VigilEvent {
   return Object.freeze({
     id,
