@@ -1,0 +1,2 @@
+// Notification channel senders: webhook, Slack, PagerDuty, Opsgenie, Alertmanager over HTTP.
+export * from './channel-sender.js';
