@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { validateResourceRulesConfig, type ResourceRulesConfig } from '../core/resources/index.js';
 import { checkSemanticOverride } from '../core/semantics/index.js';
+import { notificationsSchema, resolveNotifications, runbooksSchema, type ResolvedNotifications } from './notify-config.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -108,6 +109,8 @@ export const configSchema = z.strictObject({
     /** Default sensitivity: LOW, MEDIUM or HIGH (per application overrides come from feedback and the API). */
     sensitivity: z.enum(['LOW', 'MEDIUM', 'HIGH']).default('MEDIUM'),
   }).prefault({}),
+  notifications: notificationsSchema(duration),
+  runbooks: runbooksSchema(duration),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
 });
 
@@ -131,6 +134,8 @@ export interface ResolvedConfig extends VigilConfig {
     readonly prometheusBearerToken: string | undefined;
     /** resources: with defaults filled in and every selector checked. */
     readonly resourceRules: ResourceRulesConfig;
+    /** notifications: and runbooks:, checked, with channel secrets read from the environment. */
+    readonly notifications: ResolvedNotifications;
   };
 }
 
@@ -223,6 +228,8 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, flags: Confi
     const p = checkSemanticOverride(o);
     if (p) problems.push({ key: `semantics.overrides[${i}]`, problem: p });
   });
+  const notify = resolveNotifications(cfg.notifications, cfg.runbooks, env);
+  problems.push(...notify.problems);
   if (problems.length > 0 || !rules.ok) throw new ConfigError(problems, source);
   const host = cfg.server.host ?? (tokens.length === 0 ? '127.0.0.1' : '0.0.0.0');
   const dataDir = resolvePath(cfg.dataDir);
@@ -238,6 +245,7 @@ export function resolveConfig(raw: unknown, env: NodeJS.ProcessEnv, flags: Confi
       genericSecret: env[cfg.webhooks.genericSecretEnv] || undefined,
       prometheusBearerToken: cfg.prometheus.bearerTokenEnv ? env[cfg.prometheus.bearerTokenEnv] : env.VIGIL_PROMETHEUS_BEARER_TOKEN,
       resourceRules: rules.value,
+      notifications: notify.value,
     },
   };
   return deepFreeze(out);

@@ -21,6 +21,8 @@ export const ERRORS = {
   VIGIL_ERR_FORBIDDEN: { status: 403, message: 'The token lacks the scope this endpoint needs.' },
   VIGIL_ERR_SIGNATURE: { status: 401, message: 'The webhook signature is missing or does not match.' },
   VIGIL_ERR_NOT_FOUND: { status: 404, message: 'No such resource.' },
+  VIGIL_ERR_CONFLICT: { status: 409, message: 'The request conflicts with the configuration (e.g. deleting a channel defined in vigil.yaml).' },
+  VIGIL_ERR_CHANNEL_INVALID: { status: 400, message: 'The notification channel is invalid; the reason names the field.' },
   VIGIL_ERR_OVERLOADED: { status: 429, message: 'Vigil is overloaded; retry after the delay in Retry-After.' },
   VIGIL_ERR_SERIES_LIMIT: { status: 429, message: 'The active-series limit is reached; new series are refused.' },
   VIGIL_ERR_UNAVAILABLE: { status: 503, message: 'Vigil is starting or shutting down; retry shortly.' },

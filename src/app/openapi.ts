@@ -14,6 +14,9 @@ const ok = (schema: object, description = 'ok') => ({ description, content: { 'a
 const q = (name: string, schema: object, description: string) => ({ name, in: 'query', required: false, schema, description });
 const idParam = { name: 'id', in: 'path', required: true, schema: str };
 const severity = { type: 'string', enum: ['LOW', 'MEDIUM', 'HIGH'] };
+const messageType = { type: 'string', enum: ['NEW_INSIGHT', 'NEW_ASSOCIATION', 'SEVERITY_UPGRADED', 'NEW_RECOMMENDATION', 'CLOSED_INSIGHT'] };
+const channelType = { type: 'string', enum: ['webhook', 'slack', 'pagerduty', 'opsgenie', 'alertmanager'] };
+const nameParam = { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } };
 
 export const OPENAPI_DOCUMENT = {
   openapi: '3.1.0',
@@ -50,6 +53,38 @@ export const OPENAPI_DOCUMENT = {
       Feedback: { type: 'object', required: ['insightId', 'value', 'timeMs'], properties: { insightId: str, value: { type: 'string', enum: ['USEFUL', 'NOT_USEFUL', 'TOO_SENSITIVE', 'NOISY_DATA', 'INCORRECT'] }, comment: nullable('string'), timeMs: num } },
       Sensitivity: { type: 'object', required: ['default', 'settings'], properties: { default: severity, settings: arrayOf({ type: 'object', required: ['scope', 'level'], properties: { scope: str, level: severity } }) } },
       Coverage: { type: 'object', required: ['coverage'], properties: { coverage: { oneOf: [{ const: 'all' }, arrayOf(str)] } } },
+      Channel: {
+        type: 'object', required: ['name', 'type', 'url', 'minSeverity', 'types', 'rateLimitPerMinute', 'source', 'secret', 'secretEnv', 'problem'],
+        description: 'A notification channel. Secrets are never returned: secret is "***" when set; URL passwords, query values and Slack webhook paths are masked.',
+        properties: {
+          name: str, type: channelType, url: str, minSeverity: severity, types: arrayOf(messageType), rateLimitPerMinute: int,
+          source: { type: 'string', enum: ['config', 'api'] }, secret: { type: ['string', 'null'], enum: ['***', null] }, secretEnv: nullable('string'), problem: nullable('string'),
+        },
+      },
+      ChannelInput: {
+        type: 'object', required: ['type'], additionalProperties: false,
+        properties: {
+          type: channelType, url: { type: 'string', description: 'http(s) URL; PagerDuty and Opsgenie default to their public API' },
+          secretEnv: { type: 'string', pattern: '^[A-Z_][A-Z0-9_]*$', description: 'environment variable of the Vigil process holding the secret' },
+          secret: { type: 'string', description: 'the secret itself (webhook HMAC key, PagerDuty routing key, Opsgenie API key); stored, never returned' },
+          minSeverity: { ...severity, default: 'MEDIUM' }, types: { ...arrayOf(messageType), minItems: 1 }, rateLimitPerMinute: { type: 'integer', minimum: 1, default: 60 },
+        },
+      },
+      Delivery: {
+        type: 'object', required: ['channel', 'messageId', 'insightId', 'type', 'attempt', 'timeMs', 'outcome', 'httpStatus', 'reason'],
+        properties: {
+          channel: str, messageId: str, insightId: str, type: messageType, attempt: int, timeMs: num,
+          outcome: { type: 'string', enum: ['DELIVERED', 'RETRY', 'FAILED', 'DROPPED'] }, httpStatus: nullable('integer'), reason: nullable('string'),
+        },
+      },
+      Runbook: { type: 'object', required: ['name', 'match', 'action', 'timeoutMs', 'rateLimit', 'dryRun'], properties: { name: str, match: { type: 'object' }, action: { type: 'object' }, timeoutMs: num, rateLimit: { type: 'object', required: ['max', 'perMs'], properties: { max: int, perMs: num } }, dryRun: { type: 'boolean' } } },
+      RunbookRun: {
+        type: 'object', required: ['id', 'runbook', 'insightId', 'transition', 'timeMs', 'dryRun', 'action', 'target', 'status', 'detail', 'durationMs'],
+        properties: {
+          id: str, runbook: str, insightId: str, transition: messageType, timeMs: num, dryRun: { type: 'boolean' }, action: { type: 'string', enum: ['http', 'script'] }, target: str,
+          status: { type: 'string', enum: ['SUCCEEDED', 'FAILED', 'DRY_RUN', 'RATE_LIMITED', 'TIMED_OUT'] }, detail: str, durationMs: num,
+        },
+      },
     },
   },
   security: [{ bearer: [] }],
@@ -79,6 +114,15 @@ export const OPENAPI_DOCUMENT = {
       get: { operationId: 'getCoverage', responses: { 200: ok(ref('Coverage')), ...errorResponses(401, 403) } },
       put: { operationId: 'putCoverage', summary: 'Replace the coverage (all, or a list of selectors). Needs scope admin.', requestBody: { required: true, content: { 'application/json': { schema: ref('Coverage') } } }, responses: { 200: ok(ref('Coverage')), ...errorResponses(400, 401, 403, 415) } },
     },
+    '/api/v1/channels': { get: { operationId: 'listChannels', summary: 'Notification channels: vigil.yaml ones, overridden and extended by those set through the API.', responses: { 200: ok({ type: 'object', required: ['channels'], properties: { channels: arrayOf(ref('Channel')) } }), ...errorResponses(401, 403) } } },
+    '/api/v1/channels/{name}': {
+      put: { operationId: 'putChannel', summary: 'Create or replace an API channel (overrides a vigil.yaml channel of the same name). Validated like the config. Needs scope admin.', parameters: [nameParam], requestBody: { required: true, content: { 'application/json': { schema: ref('ChannelInput') } } }, responses: { 200: ok({ type: 'object', required: ['channel'], properties: { channel: ref('Channel') } }), ...errorResponses(400, 401, 403, 415) } },
+      delete: { operationId: 'deleteChannel', summary: 'Delete an API channel (a vigil.yaml channel it overrode comes back; otherwise its queued messages are dropped). Needs scope admin.', parameters: [nameParam], responses: { 200: ok({ type: 'object', required: ['deleted', 'now', 'droppedMessages'], properties: { deleted: str, now: { type: 'string', enum: ['config', 'none'] }, droppedMessages: int } }), ...errorResponses(401, 403, 404, 409) } },
+    },
+    '/api/v1/channels/{name}/test': { post: { operationId: 'testChannel', summary: 'Send a test message (a LOW test insight) to the channel now; the outcome is in the answer and the delivery log. Needs scope admin.', parameters: [nameParam], responses: { 200: ok({ type: 'object', required: ['channel', 'delivered', 'status', 'reason'], properties: { channel: str, delivered: { type: 'boolean' }, status: nullable('integer'), reason: nullable('string') } }), ...errorResponses(400, 401, 403, 404) } } },
+    '/api/v1/deliveries': { get: { operationId: 'listDeliveries', summary: 'The delivery log: every attempt (and every message dropped by rule), newest first.', parameters: [q('channel', str, 'only this channel'), q('insightId', str, 'only this insight'), q('limit', int, '1..1000, default 100')], responses: { 200: ok({ type: 'object', required: ['deliveries'], properties: { deliveries: arrayOf(ref('Delivery')) } }), ...errorResponses(400, 401, 403) } } },
+    '/api/v1/runbooks': { get: { operationId: 'listRunbooks', summary: 'Configured runbooks (header values masked) and the dry-run setting each runs with.', responses: { 200: ok({ type: 'object', required: ['scriptDir', 'dryRun', 'runbooks'], properties: { scriptDir: nullable('string'), dryRun: { type: 'boolean' }, runbooks: arrayOf(ref('Runbook')) } }), ...errorResponses(401, 403) } } },
+    '/api/v1/runbook-runs': { get: { operationId: 'listRunbookRuns', summary: 'The runbook audit log: what ran (or would have), why, with what result; newest first.', parameters: [q('insightId', str, 'only this insight'), q('runbook', str, 'only this runbook'), q('limit', int, '1..1000, default 100')], responses: { 200: ok({ type: 'object', required: ['runs'], properties: { runs: arrayOf(ref('RunbookRun')) } }), ...errorResponses(400, 401, 403) } } },
     '/api/v1/status': { get: { operationId: 'getStatus', responses: { 200: ok({ type: 'object', required: ['status', 'series'], properties: { status: str, series: int } }), ...errorResponses(401, 403) } } },
     '/api/v1/series': { get: { operationId: 'listSeries', parameters: [q('limit', int, '1..10000'), q('offset', int, 'offset')], responses: { 200: ok({ type: 'object', required: ['total', 'series'], properties: { total: int, series: arrayOf({ type: 'object', required: ['id', 'key', 'name', 'labels'] }) } }), ...errorResponses(401, 403) } } },
     '/api/v1/write': { post: { operationId: 'remoteWrite', summary: 'Prometheus remote-write 1.0 (snappy-compressed protobuf WriteRequest).', requestBody: { required: true, content: { 'application/x-protobuf': { schema: { type: 'string', format: 'binary' } } } }, responses: { 204: { description: 'accepted' }, ...errorResponses(400, 401, 403, 413, 415, 429) } } },

@@ -10,6 +10,7 @@ import type { ResolvedConfig } from './config.js';
 import { buildServer } from './server.js';
 import { VigilApp } from './vigil-app.js';
 import { loadRecommender } from './recommender.js';
+import { notifierFor } from './notify-api.js';
 
 export interface RunningVigil {
   readonly url: string;
@@ -60,6 +61,9 @@ export async function startVigil(config: ResolvedConfig, log: Logger = createLog
     log.warn(`no auth tokens configured (auth.tokens in vigil.yaml): listening on ${config.resolved.host} only, with every endpoint open to local clients`);
   }
   app.startTimers();
+  // Notifications and runbooks from the stored transitions (src/app/notifier.ts).
+  const notifier = notifierFor(app);
+  notifier.start();
 
   let puller: PrometheusPuller | undefined;
   if (config.prometheus.url) {
@@ -100,6 +104,7 @@ export async function startVigil(config: ResolvedConfig, log: Logger = createLog
     await puller?.stop();
     watcher?.stop();
     await app.stop();
+    await notifier.stop();
     await store.close();
     log.info({ series: app.pipeline.seriesCount }, 'vigil serve stopped');
   })());

@@ -16,6 +16,8 @@ import type { ErrorCode } from './errors.js';
 import { fail, parseTimeParam } from './http-errors.js';
 import type { VigilApp } from './vigil-app.js';
 import { registerInsightsApi } from './insights-api.js';
+import { registerNotifyApi } from './notify-api.js';
+import { DEFAULT_DASHBOARD_ROOT, registerDashboard } from './dashboard.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -265,13 +267,16 @@ export async function buildServer({ app, log }: ServerOptions): Promise<FastifyI
     const text = app.metrics.render(app.pipeline, { nowMs: app.clock.now(), startedMs: app.startedMs, pullState: app.pullStatus.state, resources: app.resourceCount() });
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
   });
-  registerInsightsApi(server as unknown as FastifyInstance, app, (body) => {
+  const parseJson = (body: unknown): { ok: true; value: unknown } | { ok: false; reason: string } => {
     try {
       return { ok: true, value: JSON.parse(utf8Strict(body as Buffer)) as unknown };
     } catch (err) {
       return { ok: false, reason: `body is not valid UTF-8 JSON: ${(err as Error).message}` };
     }
-  });
+  };
+  registerInsightsApi(server as unknown as FastifyInstance, app, parseJson);
+  registerNotifyApi(server as unknown as FastifyInstance, app, parseJson);
+  registerDashboard(server as unknown as FastifyInstance, { root: DEFAULT_DASHBOARD_ROOT });
   server.get('/-/healthy', async () => ({ status: 'ok' }));
   server.get('/-/ready', async () => ({ status: 'ready' }));
   return server as unknown as FastifyInstance;

@@ -63,8 +63,13 @@ const PROACTIVE: Insight = {
 };
 
 /** A valid call per operation: path with ids filled in, and a body where one is needed. */
+/** Channels set through the API before the calls: PUT replaces the first, DELETE removes the second. */
+const CHANNELS = ['ops-hook', 'old-hook'];
+
 function validCall(path: string, method: string): { url: string; headers: Record<string, string>; payload?: string | Buffer } {
-  const url = path.replace('{id}', path.endsWith('/forecast') ? PROACTIVE.id : INSIGHT.id);
+  const url = path.replace('{id}', path.endsWith('/forecast') ? PROACTIVE.id : INSIGHT.id).replace('{name}', method === 'DELETE' ? CHANNELS[1]! : CHANNELS[0]!);
+  // Port 9 (discard) refuses connections: the test message is answered with delivered: false.
+  if (path === '/api/v1/channels/{name}' && method === 'PUT') return { url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ type: 'webhook', url: 'http://127.0.0.1:9/hook', minSeverity: 'HIGH' }) };
   if (path === '/api/v1/sensitivity' && method === 'PUT') return { url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ scope: 'application:shop', level: 'LOW' }) };
   if (path === '/api/v1/write') return { url, headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' }, payload: Buffer.from(compressSnappy(encodeWriteRequest([{ labels: { __name__: 'up', job: 'x' }, samples: [{ timeMs: NOW, value: 1 }] }]))) };
   if (path === '/v1/metrics') return { url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ resourceMetrics: [] }) };
@@ -79,6 +84,9 @@ async function server(raw: Record<string, unknown> = {}): Promise<{ server: Fast
   await store.migrate();
   await store.upsertInsights([INSIGHT, PROACTIVE]);
   await store.upsertAnomalies([{ insightId: INSIGHT.id, anomaly: ANOMALY }]);
+  for (const name of CHANNELS) {
+    await store.putChannel({ name, type: 'webhook', url: 'http://127.0.0.1:9/hook', minSeverity: 'MEDIUM', types: ['NEW_INSIGHT'], rateLimitPerMinute: 60, secret: 'shh', secretEnv: null, updatedMs: NOW });
+  }
   const log = pino({ level: 'silent' });
   const app = new VigilApp({ config: resolveConfig(raw, {}), store, log, clock: { now: () => NOW } });
   await app.restore();

@@ -82,21 +82,21 @@ export async function startPrometheus(opts: { configYaml: string; extraArgs?: st
 
 /**
  * node_exporter on loopback. Collectors that are slow or noisy in containers (hardware sensors,
- * systemd over D-Bus, RAPL, thermal zones) are off; the cpu, load, memory, filesystem and network
- * collectors that tests use stay on.
+ * systemd over D-Bus, RAPL, thermal zones) and the textfile collector are off unless `extraArgs`
+ * turns one on (`--collector.textfile`); the cpu, load, memory, filesystem and network collectors
+ * that tests use stay on.
  */
 export async function startNodeExporter(opts: { extraArgs?: string[] } = {}): Promise<PeerProcess> {
   const bin = requireBinary('prometheus-node-exporter');
   const dir = mkdtempSync(join(tmpdir(), 'vigil-node-exporter-'));
+  const extra = opts.extraArgs ?? [];
+  // node_exporter refuses a collector flag given twice: a caller's --collector.X replaces our --no-collector.X.
+  const off = ['hwmon', 'thermal_zone', 'rapl', 'systemd', 'textfile'].filter((c) => !extra.includes(`--collector.${c}`));
   return launch('node_exporter', dir, '/metrics', (port) => [
     bin,
     `--web.listen-address=127.0.0.1:${port}`,
-    '--no-collector.hwmon',
-    '--no-collector.thermal_zone',
-    '--no-collector.rapl',
-    '--no-collector.systemd',
-    '--no-collector.textfile',
-    ...(opts.extraArgs ?? []),
+    ...off.map((c) => `--no-collector.${c}`),
+    ...extra,
   ]);
 }
 

@@ -7,7 +7,7 @@ import { openSqliteStore } from './sqlite-store.js';
 export { MemoryDatabase, MemoryStore } from './memory-store.js';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { PostgresStore, openPostgresStore, redactConnectionString, type PostgresStoreOptions } from './postgres-store.js';
-export { LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_MIGRATIONS_DDL, planMigrations, type Migration, type SqlDialect } from './migrations.js';
+export { LATEST_SCHEMA_VERSION, MIGRATIONS, NOTIFY_CURSORS, SCHEMA_MIGRATIONS_DDL, planMigrations, type Migration, type SqlDialect } from './migrations.js';
 export { StoreError, type StoreErrorCode } from './store-error.js';
 export { DEFAULT_EVENT_LIMIT, DEFAULT_INSIGHT_LIMIT, DEFAULT_TRANSITION_LIMIT, MAX_EVENT_LIMIT, MAX_INSIGHT_LIMIT, MAX_TRANSITION_LIMIT } from './store-common.js';
 

@@ -8,20 +8,29 @@
  */
 import type { Anomaly, FeedbackValue, Insight, InsightTransition, ResourceRecord, Sensitivity, SeriesDescriptor, VigilEvent } from '../../core/model/index.js';
 import type {
+  ChannelRecord,
   Checkpoint,
   CoverageSetting,
+  DeliveryLogEntry,
+  DeliveryQuery,
   EventQuery,
   InsightAnomaly,
   InsightFeedback,
   InsightPage,
   InsightQuery,
+  NewOutboxEntry,
+  OutboxEntry,
+  OutboxQuery,
+  OutboxUpdate,
   ResourceQuery,
+  RunbookRun,
+  RunbookRunQuery,
   SensitivityScope,
   SensitivitySetting,
   Store,
   StoredTransition,
 } from '../../core/ports/index.js';
-import { LATEST_SCHEMA_VERSION } from './migrations.js';
+import { LATEST_SCHEMA_VERSION, NOTIFY_CURSORS } from './migrations.js';
 import {
   compareAnomaliesByStart,
   compareCodePoints,
@@ -48,6 +57,21 @@ import {
   validateTransitions,
 } from './store-common.js';
 import { StoreError } from './store-error.js';
+import {
+  compareOutbox,
+  compareRunsNewestFirst,
+  copyChannel,
+  newOutboxEntry,
+  normaliseDeliveryQuery,
+  normaliseOutboxQuery,
+  normaliseRunbookRunQuery,
+  validateChannelRecord,
+  validateCursor,
+  validateDeliveryLog,
+  validateNewOutbox,
+  validateOutboxUpdate,
+  validateRunbookRun,
+} from './notify-common.js';
 
 /** The data behind one or more MemoryStores. */
 export class MemoryDatabase {
@@ -67,7 +91,15 @@ export class MemoryDatabase {
   readonly feedback: InsightFeedback[] = [];
   readonly sensitivity = new Map<SensitivityScope, Sensitivity>();
   coverage: CoverageSetting | null = null;
+  /** Keyed by outboxKey(channel, seq). */
+  readonly outbox = new Map<string, OutboxEntry>();
+  /** In insertion order (the SQL adapters' autoincrement id). */
+  readonly deliveries: DeliveryLogEntry[] = [];
+  readonly channels = new Map<string, ChannelRecord>();
+  readonly runbookRuns = new Map<string, RunbookRun>();
 }
+
+const outboxKey = (channel: string, seq: number): string => `${channel}\u0000${seq}`;
 
 function copyEvent(e: VigilEvent): VigilEvent {
   return {
@@ -112,6 +144,8 @@ export class MemoryStore implements Store {
         `the database schema is at version ${db.schemaVersion} but this Vigil only knows versions up to ${LATEST_SCHEMA_VERSION}`,
       );
     }
+    // Migration 3's data step, as the SQL adapters run it: the transition readers start after what is stored.
+    if (db.schemaVersion < 3) for (const k of NOTIFY_CURSORS) if (!db.state.has(k)) db.state.set(k, String(db.lastSeq));
     db.schemaVersion = LATEST_SCHEMA_VERSION;
   }
 
@@ -311,5 +345,96 @@ export class MemoryStore implements Store {
       n++;
     }
     return n === 0 ? null : sum / n;
+  }
+
+  async enqueueOutbox(entries: readonly NewOutboxEntry[], cursor?: { readonly key: string; readonly value: string }): Promise<number> {
+    const db = this.#open();
+    validateNewOutbox(entries);
+    validateCursor(cursor);
+    let added = 0;
+    for (const e of entries) {
+      const k = outboxKey(e.channel, e.seq);
+      if (db.outbox.has(k)) continue;
+      db.outbox.set(k, newOutboxEntry(e));
+      added++;
+    }
+    if (cursor !== undefined) db.state.set(cursor.key, cursor.value);
+    return added;
+  }
+
+  async listOutbox(query: OutboxQuery = {}): Promise<OutboxEntry[]> {
+    const q = normaliseOutboxQuery(query);
+    const out: OutboxEntry[] = [];
+    for (const e of this.#open().outbox.values()) {
+      if (q.channel !== null && e.channel !== q.channel) continue;
+      if (q.insightId !== null && e.insightId !== q.insightId) continue;
+      if (q.statuses !== null && !q.statuses.includes(e.status)) continue;
+      out.push({ ...e });
+    }
+    return out.sort(compareOutbox).slice(0, q.limit);
+  }
+
+  async recordDelivery(update: OutboxUpdate | null, log: DeliveryLogEntry | null): Promise<void> {
+    const db = this.#open();
+    if (update !== null) validateOutboxUpdate(update);
+    if (log !== null) validateDeliveryLog(log);
+    const row = update === null ? undefined : db.outbox.get(outboxKey(update.channel, update.seq));
+    if (update !== null && row !== undefined) {
+      const k = outboxKey(update.channel, update.seq);
+      db.outbox.set(k, { ...row, status: update.status, attempts: update.attempts, nextAttemptMs: update.nextAttemptMs, lastError: update.lastError, deliveredMs: update.deliveredMs });
+    }
+    if (log !== null) db.deliveries.push({ ...log });
+  }
+
+  async dropPendingOutbox(channel: string, reason: string): Promise<number> {
+    const db = this.#open();
+    let n = 0;
+    for (const [k, e] of db.outbox) {
+      if (e.channel !== channel || e.status !== 'PENDING') continue;
+      db.outbox.set(k, { ...e, status: 'DROPPED', lastError: reason });
+      n++;
+    }
+    return n;
+  }
+
+  async listDeliveries(query: DeliveryQuery = {}): Promise<DeliveryLogEntry[]> {
+    const q = normaliseDeliveryQuery(query);
+    const rows = this.#open().deliveries.map((entry, n) => ({ entry, n }));
+    return rows
+      .filter(({ entry: e }) => (q.channel === null || e.channel === q.channel) && (q.insightId === null || e.insightId === q.insightId))
+      .sort((a, b) => b.entry.timeMs - a.entry.timeMs || b.n - a.n)
+      .slice(0, q.limit)
+      .map(({ entry }) => ({ ...entry }));
+  }
+
+  async listChannels(): Promise<ChannelRecord[]> {
+    return [...this.#open().channels.values()].sort((a, b) => compareCodePoints(a.name, b.name)).map(copyChannel);
+  }
+
+  async putChannel(channel: ChannelRecord): Promise<void> {
+    const db = this.#open();
+    validateChannelRecord(channel);
+    db.channels.set(channel.name, copyChannel(channel));
+  }
+
+  async deleteChannel(name: string): Promise<boolean> {
+    return this.#open().channels.delete(name);
+  }
+
+  async appendRunbookRun(run: RunbookRun): Promise<boolean> {
+    const db = this.#open();
+    validateRunbookRun(run);
+    if (db.runbookRuns.has(run.id)) return false;
+    db.runbookRuns.set(run.id, { ...run });
+    return true;
+  }
+
+  async listRunbookRuns(query: RunbookRunQuery = {}): Promise<RunbookRun[]> {
+    const q = normaliseRunbookRunQuery(query);
+    return [...this.#open().runbookRuns.values()]
+      .filter((r) => (q.insightId === null || r.insightId === q.insightId) && (q.runbook === null || r.runbook === q.runbook))
+      .sort(compareRunsNewestFirst)
+      .slice(0, q.limit)
+      .map((r) => ({ ...r }));
   }
 }

@@ -30,6 +30,12 @@ export const SCHEMA_MIGRATIONS_DDL: Readonly<Record<SqlDialect, string>> = {
   postgres: 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
 };
 
+/**
+ * State keys of the transition readers added in version 3: the notifier (transitions turned into
+ * outbox rows) and the runbook engine. Migration 3 starts them at the newest stored transition.
+ */
+export const NOTIFY_CURSORS = ['notify.seq', 'runbook.seq'] as const;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -279,6 +285,130 @@ export const MIGRATIONS: readonly Migration[] = [
         'CREATE INDEX feedback_insight_idx ON feedback (insight_id, created_ms, id)',
         'CREATE TABLE sensitivity (scope TEXT COLLATE "C" PRIMARY KEY, level TEXT NOT NULL)',
         'CREATE TABLE coverage (id INTEGER PRIMARY KEY CHECK (id = 1), selectors TEXT NOT NULL, updated_at BIGINT NOT NULL)',
+      ],
+    },
+  },
+  {
+    version: 3,
+    description: 'notification outbox per channel, delivery log, API-defined channels, runbook run audit',
+    // outbox: one row per (channel, transition seq) — the message that transition owes that
+    // channel. The primary key makes enqueueing idempotent, so a notifier that dies between writing
+    // rows and moving its cursor re-enqueues nothing twice. (channel, status, seq) serves "the
+    // oldest pending message of this channel", the question every delivery pass asks.
+    // deliveries: append-only, one row per attempt; the AUTOINCREMENT id orders rows written in
+    // the same millisecond. runbook_runs: the id is <runbook>:<transition seq>, so a run is
+    // recorded once.
+    sql: {
+      sqlite: [
+        `CREATE TABLE outbox (
+          channel TEXT NOT NULL,
+          seq INTEGER NOT NULL,
+          insight_id TEXT NOT NULL,
+          type TEXT NOT NULL,
+          status TEXT NOT NULL,
+          attempts INTEGER NOT NULL,
+          next_attempt_ms INTEGER NOT NULL,
+          created_ms INTEGER NOT NULL,
+          last_error TEXT,
+          delivered_ms INTEGER,
+          PRIMARY KEY (channel, seq)
+        )`,
+        'CREATE INDEX outbox_channel_status_idx ON outbox (channel, status, seq)',
+        'CREATE INDEX outbox_insight_idx ON outbox (insight_id, seq)',
+        `CREATE TABLE deliveries (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          channel TEXT NOT NULL,
+          message_id TEXT NOT NULL,
+          insight_id TEXT NOT NULL,
+          type TEXT NOT NULL,
+          attempt INTEGER NOT NULL,
+          time_ms INTEGER NOT NULL,
+          outcome TEXT NOT NULL,
+          http_status INTEGER,
+          reason TEXT
+        )`,
+        'CREATE INDEX deliveries_time_idx ON deliveries (time_ms, id)',
+        'CREATE INDEX deliveries_channel_idx ON deliveries (channel, time_ms)',
+        'CREATE INDEX deliveries_insight_idx ON deliveries (insight_id, time_ms)',
+        `CREATE TABLE channels (
+          name TEXT PRIMARY KEY,
+          spec TEXT NOT NULL,
+          updated_ms INTEGER NOT NULL
+        )`,
+        `CREATE TABLE runbook_runs (
+          id TEXT PRIMARY KEY,
+          runbook TEXT NOT NULL,
+          insight_id TEXT NOT NULL,
+          transition TEXT NOT NULL,
+          time_ms INTEGER NOT NULL,
+          dry_run INTEGER NOT NULL,
+          action TEXT NOT NULL,
+          target TEXT NOT NULL,
+          status TEXT NOT NULL,
+          detail TEXT NOT NULL,
+          duration_ms INTEGER NOT NULL
+        )`,
+        'CREATE INDEX runbook_runs_time_idx ON runbook_runs (time_ms, id)',
+        'CREATE INDEX runbook_runs_insight_idx ON runbook_runs (insight_id, time_ms)',
+        'CREATE INDEX runbook_runs_runbook_idx ON runbook_runs (runbook, time_ms)',
+        // The notifier's and the runbooks' cursors start after the transitions already stored: an
+        // upgraded database does not page every channel about insights of the past, nor run a
+        // rollback for them. (WHERE true: SQLite's parser needs it before ON CONFLICT after a SELECT.)
+        ...NOTIFY_CURSORS.map((k) => `INSERT INTO state (key, value) SELECT '${k}', CAST(COALESCE(MAX(seq), 0) AS TEXT) FROM insight_transitions WHERE true ON CONFLICT (key) DO NOTHING`),
+      ],
+      postgres: [
+        `CREATE TABLE outbox (
+          channel TEXT COLLATE "C" NOT NULL,
+          seq BIGINT NOT NULL,
+          insight_id TEXT NOT NULL,
+          type TEXT NOT NULL,
+          status TEXT NOT NULL,
+          attempts INTEGER NOT NULL,
+          next_attempt_ms BIGINT NOT NULL,
+          created_ms BIGINT NOT NULL,
+          last_error TEXT,
+          delivered_ms BIGINT,
+          PRIMARY KEY (channel, seq)
+        )`,
+        'CREATE INDEX outbox_channel_status_idx ON outbox (channel, status, seq)',
+        'CREATE INDEX outbox_insight_idx ON outbox (insight_id, seq)',
+        `CREATE TABLE deliveries (
+          id BIGSERIAL PRIMARY KEY,
+          channel TEXT NOT NULL,
+          message_id TEXT NOT NULL,
+          insight_id TEXT NOT NULL,
+          type TEXT NOT NULL,
+          attempt INTEGER NOT NULL,
+          time_ms BIGINT NOT NULL,
+          outcome TEXT NOT NULL,
+          http_status INTEGER,
+          reason TEXT
+        )`,
+        'CREATE INDEX deliveries_time_idx ON deliveries (time_ms, id)',
+        'CREATE INDEX deliveries_channel_idx ON deliveries (channel, time_ms)',
+        'CREATE INDEX deliveries_insight_idx ON deliveries (insight_id, time_ms)',
+        `CREATE TABLE channels (
+          name TEXT COLLATE "C" PRIMARY KEY,
+          spec TEXT NOT NULL,
+          updated_ms BIGINT NOT NULL
+        )`,
+        `CREATE TABLE runbook_runs (
+          id TEXT COLLATE "C" PRIMARY KEY,
+          runbook TEXT NOT NULL,
+          insight_id TEXT NOT NULL,
+          transition TEXT NOT NULL,
+          time_ms BIGINT NOT NULL,
+          dry_run BOOLEAN NOT NULL,
+          action TEXT NOT NULL,
+          target TEXT NOT NULL,
+          status TEXT NOT NULL,
+          detail TEXT NOT NULL,
+          duration_ms BIGINT NOT NULL
+        )`,
+        'CREATE INDEX runbook_runs_time_idx ON runbook_runs (time_ms, id)',
+        'CREATE INDEX runbook_runs_insight_idx ON runbook_runs (insight_id, time_ms)',
+        'CREATE INDEX runbook_runs_runbook_idx ON runbook_runs (runbook, time_ms)',
+        ...NOTIFY_CURSORS.map((k) => `INSERT INTO state (key, value) SELECT '${k}', COALESCE(MAX(seq), 0)::text FROM insight_transitions ON CONFLICT (key) DO NOTHING`),
       ],
     },
   },

@@ -14,14 +14,23 @@ import type { PoolClient } from 'pg';
 
 import type { Anomaly, FeedbackValue, Insight, InsightTransition, ResourceRecord, Sensitivity, SeriesDescriptor, VigilEvent } from '../../core/model/index.js';
 import type {
+  ChannelRecord,
   Checkpoint,
   CoverageSetting,
+  DeliveryLogEntry,
+  DeliveryQuery,
   EventQuery,
   InsightAnomaly,
   InsightFeedback,
   InsightPage,
   InsightQuery,
+  NewOutboxEntry,
+  OutboxEntry,
+  OutboxQuery,
+  OutboxUpdate,
   ResourceQuery,
+  RunbookRun,
+  RunbookRunQuery,
   SensitivityScope,
   SensitivitySetting,
   Store,
@@ -68,6 +77,29 @@ import {
   validateTransitions,
 } from './store-common.js';
 import { StoreError } from './store-error.js';
+import {
+  DELIVERY_COLUMNS,
+  type DeliveryRow,
+  OUTBOX_COLUMNS,
+  type OutboxRow,
+  RUN_COLUMNS,
+  type RunRow,
+  channelFromRow,
+  channelSpecJson,
+  deliveryFromRow,
+  deliveryToRow,
+  normaliseDeliveryQuery,
+  normaliseOutboxQuery,
+  normaliseRunbookRunQuery,
+  outboxFromRow,
+  runFromRow,
+  validateChannelRecord,
+  validateCursor,
+  validateDeliveryLog,
+  validateNewOutbox,
+  validateOutboxUpdate,
+  validateRunbookRun,
+} from './notify-common.js';
 
 export interface PostgresStoreOptions {
   /** e.g. postgres://vigil:secret@db:5432/vigil */
@@ -588,6 +620,137 @@ export class PostgresStore implements Store {
     );
     const n = Number(rows[0]?.n ?? 0);
     return n === 0 ? null : Number(rows[0]!.total) / n;
+  }
+
+  async enqueueOutbox(entries: readonly NewOutboxEntry[], cursor?: { readonly key: string; readonly value: string }): Promise<number> {
+    this.#open();
+    validateNewOutbox(entries);
+    validateCursor(cursor);
+    if (entries.length === 0 && cursor === undefined) return 0;
+    return this.#tx(async (c) => {
+      let added = 0;
+      if (entries.length > 0) {
+        // Sorted by key so two writers enqueueing overlapping rows lock them in one order.
+        const batch = [...entries].sort((a, b) => compareCodePoints(a.channel, b.channel) || a.seq - b.seq);
+        const r = await c.query(
+          `INSERT INTO outbox (${OUTBOX_COLUMNS})
+           SELECT t.channel, t.seq, t.insight_id, t.type, 'PENDING', 0, t.next_attempt_ms, t.created_ms, NULL, NULL
+           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[]) AS t (channel, seq, insight_id, type, next_attempt_ms, created_ms)
+           ON CONFLICT (channel, seq) DO NOTHING`,
+          [batch.map((e) => e.channel), batch.map((e) => e.seq), batch.map((e) => e.insightId), batch.map((e) => e.type), batch.map((e) => e.nextAttemptMs), batch.map((e) => e.createdMs)],
+        );
+        added = r.rowCount ?? 0;
+      }
+      if (cursor !== undefined) {
+        await c.query('INSERT INTO state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [cursor.key, cursor.value]);
+      }
+      return added;
+    });
+  }
+
+  async listOutbox(query: OutboxQuery = {}): Promise<OutboxEntry[]> {
+    this.#open();
+    const q = normaliseOutboxQuery(query);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (q.channel !== null) where.push(`channel = ${p(q.channel)}`);
+    if (q.insightId !== null) where.push(`insight_id = ${p(q.insightId)}`);
+    if (q.statuses !== null) where.push(`status = ANY(${p(q.statuses)}::text[])`);
+    const { rows } = await this.#pool.query<OutboxRow>(
+      `SELECT ${OUTBOX_COLUMNS} FROM outbox${where.length > 0 ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq, channel LIMIT ${p(q.limit)}`,
+      params,
+    );
+    return rows.map(outboxFromRow);
+  }
+
+  async recordDelivery(update: OutboxUpdate | null, log: DeliveryLogEntry | null): Promise<void> {
+    this.#open();
+    if (update !== null) validateOutboxUpdate(update);
+    if (log !== null) validateDeliveryLog(log);
+    if (update === null && log === null) return;
+    await this.#tx(async (c) => {
+      if (update !== null) await c.query('UPDATE outbox SET status = $1, attempts = $2, next_attempt_ms = $3, last_error = $4, delivered_ms = $5 WHERE channel = $6 AND seq = $7', [
+        update.status, update.attempts, update.nextAttemptMs, update.lastError, update.deliveredMs, update.channel, update.seq,
+      ]);
+      if (log !== null) await c.query(`INSERT INTO deliveries (${DELIVERY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, deliveryToRow(log));
+    });
+  }
+
+  async dropPendingOutbox(channel: string, reason: string): Promise<number> {
+    this.#open();
+    const r = await this.#pool.query("UPDATE outbox SET status = 'DROPPED', last_error = $1 WHERE channel = $2 AND status = 'PENDING'", [reason, channel]);
+    return r.rowCount ?? 0;
+  }
+
+  async listDeliveries(query: DeliveryQuery = {}): Promise<DeliveryLogEntry[]> {
+    this.#open();
+    const q = normaliseDeliveryQuery(query);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (q.channel !== null) where.push(`channel = ${p(q.channel)}`);
+    if (q.insightId !== null) where.push(`insight_id = ${p(q.insightId)}`);
+    const { rows } = await this.#pool.query<DeliveryRow>(
+      `SELECT ${DELIVERY_COLUMNS} FROM deliveries${where.length > 0 ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY time_ms DESC, id DESC LIMIT ${p(q.limit)}`,
+      params,
+    );
+    return rows.map(deliveryFromRow);
+  }
+
+  async listChannels(): Promise<ChannelRecord[]> {
+    this.#open();
+    const { rows } = await this.#pool.query<{ name: string; spec: string; updated_ms: string }>('SELECT name, spec, updated_ms FROM channels ORDER BY name');
+    return rows.map(channelFromRow);
+  }
+
+  async putChannel(channel: ChannelRecord): Promise<void> {
+    this.#open();
+    validateChannelRecord(channel);
+    await this.#pool.query(
+      'INSERT INTO channels (name, spec, updated_ms) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, updated_ms = excluded.updated_ms',
+      [channel.name, channelSpecJson(channel), channel.updatedMs],
+    );
+  }
+
+  async deleteChannel(name: string): Promise<boolean> {
+    this.#open();
+    const r = await this.#pool.query('DELETE FROM channels WHERE name = $1', [name]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async appendRunbookRun(run: RunbookRun): Promise<boolean> {
+    this.#open();
+    validateRunbookRun(run);
+    const r = await this.#pool.query(
+      `INSERT INTO runbook_runs (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
+      [run.id, run.runbook, run.insightId, run.transition, run.timeMs, run.dryRun, run.action, run.target, run.status, run.detail, run.durationMs],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async listRunbookRuns(query: RunbookRunQuery = {}): Promise<RunbookRun[]> {
+    this.#open();
+    const q = normaliseRunbookRunQuery(query);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const p = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (q.insightId !== null) where.push(`insight_id = ${p(q.insightId)}`);
+    if (q.runbook !== null) where.push(`runbook = ${p(q.runbook)}`);
+    const { rows } = await this.#pool.query<RunRow>(
+      `SELECT ${RUN_COLUMNS} FROM runbook_runs${where.length > 0 ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY time_ms DESC, id DESC LIMIT ${p(q.limit)}`,
+      params,
+    );
+    return rows.map(runFromRow);
   }
 }
 

@@ -21,14 +21,23 @@ import Database from 'better-sqlite3';
 
 import type { Anomaly, FeedbackValue, Insight, InsightTransition, ResourceRecord, Sensitivity, SeriesDescriptor, VigilEvent } from '../../core/model/index.js';
 import type {
+  ChannelRecord,
   Checkpoint,
   CoverageSetting,
+  DeliveryLogEntry,
+  DeliveryQuery,
   EventQuery,
   InsightAnomaly,
   InsightFeedback,
   InsightPage,
   InsightQuery,
+  NewOutboxEntry,
+  OutboxEntry,
+  OutboxQuery,
+  OutboxUpdate,
   ResourceQuery,
+  RunbookRun,
+  RunbookRunQuery,
   SensitivityScope,
   SensitivitySetting,
   Store,
@@ -74,6 +83,29 @@ import {
   validateTransitions,
 } from './store-common.js';
 import { StoreError } from './store-error.js';
+import {
+  DELIVERY_COLUMNS,
+  type DeliveryRow,
+  OUTBOX_COLUMNS,
+  type OutboxRow,
+  RUN_COLUMNS,
+  type RunRow,
+  channelFromRow,
+  channelSpecJson,
+  deliveryFromRow,
+  deliveryToRow,
+  normaliseDeliveryQuery,
+  normaliseOutboxQuery,
+  normaliseRunbookRunQuery,
+  outboxFromRow,
+  runFromRow,
+  validateChannelRecord,
+  validateCursor,
+  validateDeliveryLog,
+  validateNewOutbox,
+  validateOutboxUpdate,
+  validateRunbookRun,
+} from './notify-common.js';
 
 export interface SqliteStoreOptions {
   /** Database file; its parent directory is created. `:memory:` gives a private in-memory database. */
@@ -99,6 +131,8 @@ export class SqliteStore implements Store {
   readonly #upsertInsightsTx: Database.Transaction<(insights: readonly Insight[]) => void>;
   readonly #upsertAnomaliesTx: Database.Transaction<(anomalies: readonly InsightAnomaly[]) => void>;
   readonly #appendTransitionsTx: Database.Transaction<(transitions: readonly InsightTransition[]) => void>;
+  readonly #enqueueOutboxTx: Database.Transaction<(entries: readonly NewOutboxEntry[], cursor: { key: string; value: string } | undefined) => number>;
+  readonly #recordDeliveryTx: Database.Transaction<(update: OutboxUpdate | null, log: DeliveryLogEntry | null) => void>;
 
   /** Use openSqliteStore(); this takes an already configured connection. */
   constructor(db: Db, nowMs: () => number = Date.now) {
@@ -160,6 +194,23 @@ export class SqliteStore implements Store {
       const insert = this.#stmt('INSERT INTO insight_transitions (insight_id, type, time_ms, severity, created_at) VALUES (?, ?, ?, ?, ?)');
       const now = this.#nowMs();
       for (const t of transitions) insert.run(t.insightId, t.type, t.timeMs, t.severity, now);
+    });
+    this.#enqueueOutboxTx = db.transaction((entries: readonly NewOutboxEntry[], cursor: { key: string; value: string } | undefined) => {
+      const insert = this.#stmt(
+        `INSERT INTO outbox (${OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, 'PENDING', 0, ?, ?, NULL, NULL) ON CONFLICT (channel, seq) DO NOTHING`,
+      );
+      let added = 0;
+      for (const e of entries) added += insert.run(e.channel, e.seq, e.insightId, e.type, e.nextAttemptMs, e.createdMs).changes;
+      if (cursor !== undefined) {
+        this.#stmt('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(cursor.key, cursor.value);
+      }
+      return added;
+    });
+    this.#recordDeliveryTx = db.transaction((u: OutboxUpdate | null, log: DeliveryLogEntry | null) => {
+      if (u !== null) this.#stmt('UPDATE outbox SET status = ?, attempts = ?, next_attempt_ms = ?, last_error = ?, delivered_ms = ? WHERE channel = ? AND seq = ?').run(
+        u.status, u.attempts, u.nextAttemptMs, u.lastError, u.deliveredMs, u.channel, u.seq,
+      );
+      if (log !== null) this.#stmt(`INSERT INTO deliveries (${DELIVERY_COLUMNS}) VALUES (${placeholders(9)})`).run(...deliveryToRow(log));
     });
   }
 
@@ -427,6 +478,111 @@ export class SqliteStore implements Store {
        WHERE type = 'REACTIVE' AND status = 'CLOSED' AND end_ms IS NOT NULL AND start_ms >= ? AND start_ms <= ?`,
     ).get(fromMs, toMs) as { total: number | null; n: number };
     return row.n === 0 ? null : Number(row.total) / row.n;
+  }
+
+  async enqueueOutbox(entries: readonly NewOutboxEntry[], cursor?: { readonly key: string; readonly value: string }): Promise<number> {
+    this.#open();
+    validateNewOutbox(entries);
+    validateCursor(cursor);
+    if (entries.length === 0 && cursor === undefined) return 0;
+    return this.#enqueueOutboxTx.immediate(entries, cursor);
+  }
+
+  async listOutbox(query: OutboxQuery = {}): Promise<OutboxEntry[]> {
+    this.#open();
+    const q = normaliseOutboxQuery(query);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.channel !== null) {
+      where.push('channel = ?');
+      params.push(q.channel);
+    }
+    if (q.insightId !== null) {
+      where.push('insight_id = ?');
+      params.push(q.insightId);
+    }
+    if (q.statuses !== null) {
+      where.push(`status IN (${placeholders(q.statuses.length)})`);
+      params.push(...q.statuses);
+    }
+    const sql = `SELECT ${OUTBOX_COLUMNS} FROM outbox${where.length > 0 ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq, channel LIMIT ?`;
+    return (this.#stmt(sql).all(...params, q.limit) as OutboxRow[]).map(outboxFromRow);
+  }
+
+  async recordDelivery(update: OutboxUpdate | null, log: DeliveryLogEntry | null): Promise<void> {
+    this.#open();
+    if (update !== null) validateOutboxUpdate(update);
+    if (log !== null) validateDeliveryLog(log);
+    if (update === null && log === null) return;
+    this.#recordDeliveryTx.immediate(update, log);
+  }
+
+  async dropPendingOutbox(channel: string, reason: string): Promise<number> {
+    this.#open();
+    return this.#stmt("UPDATE outbox SET status = 'DROPPED', last_error = ? WHERE channel = ? AND status = 'PENDING'").run(reason, channel).changes;
+  }
+
+  async listDeliveries(query: DeliveryQuery = {}): Promise<DeliveryLogEntry[]> {
+    this.#open();
+    const q = normaliseDeliveryQuery(query);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.channel !== null) {
+      where.push('channel = ?');
+      params.push(q.channel);
+    }
+    if (q.insightId !== null) {
+      where.push('insight_id = ?');
+      params.push(q.insightId);
+    }
+    const sql = `SELECT ${DELIVERY_COLUMNS} FROM deliveries${where.length > 0 ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY time_ms DESC, id DESC LIMIT ?`;
+    return (this.#stmt(sql).all(...params, q.limit) as DeliveryRow[]).map(deliveryFromRow);
+  }
+
+  async listChannels(): Promise<ChannelRecord[]> {
+    this.#open();
+    return (this.#stmt('SELECT name, spec, updated_ms FROM channels ORDER BY name').all() as { name: string; spec: string; updated_ms: number }[]).map(channelFromRow);
+  }
+
+  async putChannel(channel: ChannelRecord): Promise<void> {
+    this.#open();
+    validateChannelRecord(channel);
+    this.#stmt('INSERT INTO channels (name, spec, updated_ms) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, updated_ms = excluded.updated_ms').run(
+      channel.name,
+      channelSpecJson(channel),
+      channel.updatedMs,
+    );
+  }
+
+  async deleteChannel(name: string): Promise<boolean> {
+    this.#open();
+    return this.#stmt('DELETE FROM channels WHERE name = ?').run(name).changes > 0;
+  }
+
+  async appendRunbookRun(run: RunbookRun): Promise<boolean> {
+    this.#open();
+    validateRunbookRun(run);
+    const info = this.#stmt(`INSERT INTO runbook_runs (${RUN_COLUMNS}) VALUES (${placeholders(11)}) ON CONFLICT (id) DO NOTHING`).run(
+      run.id, run.runbook, run.insightId, run.transition, run.timeMs, run.dryRun ? 1 : 0, run.action, run.target, run.status, run.detail, run.durationMs,
+    );
+    return info.changes > 0;
+  }
+
+  async listRunbookRuns(query: RunbookRunQuery = {}): Promise<RunbookRun[]> {
+    this.#open();
+    const q = normaliseRunbookRunQuery(query);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.insightId !== null) {
+      where.push('insight_id = ?');
+      params.push(q.insightId);
+    }
+    if (q.runbook !== null) {
+      where.push('runbook = ?');
+      params.push(q.runbook);
+    }
+    const sql = `SELECT ${RUN_COLUMNS} FROM runbook_runs${where.length > 0 ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY time_ms DESC, id DESC LIMIT ?`;
+    return (this.#stmt(sql).all(...params, q.limit) as RunRow[]).map(runFromRow);
   }
 }
 

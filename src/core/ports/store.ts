@@ -8,6 +8,7 @@ import type {
   InsightStatus,
   InsightTransition,
   InsightType,
+  NotificationType,
   ResourceRecord,
   Sensitivity,
   SeriesDescriptor,
@@ -100,6 +101,111 @@ export interface SensitivitySetting {
 /** What is analysed: every series, or those matching any of these label selectors. */
 export type CoverageSetting = 'all' | readonly string[];
 
+// ---- notifications and runbooks (schema v3) ---------------------------------------------------
+
+export type OutboxStatus = 'PENDING' | 'DELIVERED' | 'FAILED' | 'DROPPED';
+
+/**
+ * One message owed to one channel: transition `seq` turned into a notification for `channel`.
+ * PENDING until delivered (DELIVERED), given up on (FAILED: a non-retryable answer, or retried past
+ * the maximum age) or not sent by rule (DROPPED: e.g. a close the channel was never told opened).
+ */
+export interface OutboxEntry {
+  readonly channel: string;
+  readonly seq: number;
+  readonly insightId: string;
+  readonly type: NotificationType;
+  readonly status: OutboxStatus;
+  readonly attempts: number;
+  /** Earliest time (ms) of the next attempt; meaningful while PENDING. */
+  readonly nextAttemptMs: number;
+  readonly createdMs: number;
+  readonly lastError: string | null;
+  readonly deliveredMs: number | null;
+}
+
+/** A new outbox row: PENDING with no attempts yet. */
+export type NewOutboxEntry = Pick<OutboxEntry, 'channel' | 'seq' | 'insightId' | 'type' | 'createdMs' | 'nextAttemptMs'>;
+
+/** The state an attempt leaves a row in (the row is found by channel and seq). */
+export type OutboxUpdate = Pick<OutboxEntry, 'channel' | 'seq' | 'status' | 'attempts' | 'nextAttemptMs' | 'lastError' | 'deliveredMs'>;
+
+export interface OutboxQuery {
+  readonly channel?: string;
+  readonly insightId?: string;
+  /** Any of these; an empty array is no filter, like an absent one. */
+  readonly statuses?: readonly OutboxStatus[];
+  /** By seq ascending, then channel; default 100, at most 1000. */
+  readonly limit?: number;
+}
+
+export type DeliveryOutcome = 'DELIVERED' | 'RETRY' | 'FAILED' | 'DROPPED';
+
+/** One line of the delivery log: an attempt (or a decision not to send) on one channel. */
+export interface DeliveryLogEntry {
+  readonly channel: string;
+  /** NotificationMessage.id: `<insightId>:<transition seq>`. */
+  readonly messageId: string;
+  readonly insightId: string;
+  readonly type: NotificationType;
+  /** 1 for the first attempt; 0 for a row dropped without an attempt or an Alertmanager re-post. */
+  readonly attempt: number;
+  readonly timeMs: number;
+  readonly outcome: DeliveryOutcome;
+  readonly httpStatus: number | null;
+  readonly reason: string | null;
+}
+
+export interface DeliveryQuery {
+  readonly channel?: string;
+  readonly insightId?: string;
+  /** Newest first (ties: the later write first); default 100, at most 1000. */
+  readonly limit?: number;
+}
+
+/** A channel defined through the API; it overrides a vigil.yaml channel of the same name. */
+export interface ChannelRecord {
+  readonly name: string;
+  readonly type: string;
+  readonly url: string;
+  readonly minSeverity: Severity;
+  readonly types: readonly NotificationType[];
+  readonly rateLimitPerMinute: number;
+  /** A secret given in the API call itself (never returned by the API). */
+  readonly secret: string | null;
+  /** The environment variable holding the secret, resolved when the channel is used. */
+  readonly secretEnv: string | null;
+  readonly updatedMs: number;
+}
+
+export type RunbookRunStatus = 'SUCCEEDED' | 'FAILED' | 'DRY_RUN' | 'RATE_LIMITED' | 'TIMED_OUT';
+
+/** One audit row: what a runbook ran (or would have run), why, and with what result. */
+export interface RunbookRun {
+  /** `<runbook>:<transition seq>`: a runbook acts on a transition at most once. */
+  readonly id: string;
+  readonly runbook: string;
+  readonly insightId: string;
+  /** The transition that triggered it. */
+  readonly transition: NotificationType;
+  readonly timeMs: number;
+  readonly dryRun: boolean;
+  readonly action: 'http' | 'script';
+  /** `POST https://…` or the script path with its argv (JSON). */
+  readonly target: string;
+  readonly status: RunbookRunStatus;
+  /** Exit code and output (truncated), HTTP status and body start, or why it did not run. */
+  readonly detail: string;
+  readonly durationMs: number;
+}
+
+export interface RunbookRunQuery {
+  readonly insightId?: string;
+  readonly runbook?: string;
+  /** Newest first (ties by id descending); default 100, at most 1000. */
+  readonly limit?: number;
+}
+
 export interface Store {
   /** Applies pending migrations; safe to call on every start. */
   migrate(): Promise<void>;
@@ -167,4 +273,33 @@ export interface Store {
    * lies in [fromMs, toMs] (inclusive); null when there are none.
    */
   mttrMs(fromMs: number, toMs: number): Promise<number | null>;
+
+  // ---- notifications and runbooks (schema v3) --------------------------------------------------
+
+  /**
+   * Adds PENDING rows; a row whose (channel, seq) exists is left as it is (enqueueing is
+   * idempotent). With `cursor`, also sets that state key in the same transaction. Returns how
+   * many rows were new.
+   */
+  enqueueOutbox(entries: readonly NewOutboxEntry[], cursor?: { readonly key: string; readonly value: string }): Promise<number>;
+  listOutbox(query?: OutboxQuery): Promise<OutboxEntry[]>;
+  /**
+   * Applies an attempt's outcome to its row and appends `log` to the delivery log, together.
+   * Either may be null: a log line alone (a test message, a re-post), or a row update alone.
+   */
+  recordDelivery(update: OutboxUpdate | null, log: DeliveryLogEntry | null): Promise<void>;
+  /** Marks every PENDING row of the channel DROPPED with `reason`; returns how many. */
+  dropPendingOutbox(channel: string, reason: string): Promise<number>;
+  listDeliveries(query?: DeliveryQuery): Promise<DeliveryLogEntry[]>;
+
+  /** API-defined channels, by name (code point order). */
+  listChannels(): Promise<ChannelRecord[]>;
+  /** Insert or replace by name. */
+  putChannel(channel: ChannelRecord): Promise<void>;
+  /** True when there was one to delete. */
+  deleteChannel(name: string): Promise<boolean>;
+
+  /** Records a run; false (and nothing changed) when a run with that id is already recorded. */
+  appendRunbookRun(run: RunbookRun): Promise<boolean>;
+  listRunbookRuns(query?: RunbookRunQuery): Promise<RunbookRun[]>;
 }

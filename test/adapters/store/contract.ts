@@ -21,6 +21,7 @@ import type { EventQuery, Store } from '../../../src/core/ports/index.js';
 import { seededRandom } from '../../../src/core/sim/index.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from '../../../src/adapters/store/index.js';
 import { insightsContract } from './insights-contract.js';
+import { notifyContract } from './notify-contract.js';
 
 const T0_MS = Date.UTC(2026, 0, 5, 9, 0, 0);
 
@@ -135,6 +136,7 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
     });
 
     insightsContract({ fresh, reopen });
+    notifyContract({ fresh, reopen });
 
     describe('migrations', () => {
       it('numbers MIGRATIONS 1, 2, 3, … with SQL for every dialect', () => {

@@ -106,6 +106,30 @@ if (unreachable !== null && process.env.CI === 'true') {
       await store.close();
     });
 
+    it('upgrades a version-2 schema to version 3, starting the notification cursors after its transitions', async () => {
+      const s = ownSchema();
+      await admin.query(`CREATE SCHEMA ${s}`);
+      const client = await admin.connect();
+      try {
+        await client.query(`SET search_path = ${s}`);
+        await client.query(SCHEMA_MIGRATIONS_DDL.postgres);
+        for (const m of MIGRATIONS.slice(0, 2)) {
+          for (const sql of m.sql.postgres) await client.query(sql);
+          await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)', [m.version]);
+        }
+        for (const k of [1, 2, 3]) await client.query(`INSERT INTO insight_transitions (insight_id, type, time_ms, severity, created_at) VALUES ($1, 'NEW_INSIGHT', $2, 'HIGH', 0)`, [`i${k}`, k]);
+      } finally {
+        await client.query('RESET search_path');
+        client.release();
+      }
+      const store = await openStore({ kind: 'postgres', url, schema: s });
+      assert.equal(await store.schemaVersion(), LATEST_SCHEMA_VERSION);
+      const last = (await store.listTransitions(0)).at(-1)!.seq;
+      assert.equal(await store.getState('notify.seq'), String(last));
+      assert.equal(await store.getState('runbook.seq'), String(last));
+      await store.close();
+    });
+
     it('refuses a database migrated by a newer Vigil, with a clear message', async () => {
       const s = ownSchema();
       const store = await openStore({ kind: 'postgres', url, schema: s });

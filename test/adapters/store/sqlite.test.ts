@@ -71,6 +71,24 @@ describe('sqlite store', () => {
     await store.close();
   });
 
+  it('upgrades a version-2 database to version 3, starting the notification cursors after its transitions', async () => {
+    const path = freshPath();
+    const v2 = await openSqliteStore({ path });
+    v2.database.exec(SCHEMA_MIGRATIONS_DDL.sqlite);
+    for (const m of MIGRATIONS.slice(0, 2)) {
+      for (const sql of m.sql.sqlite) v2.database.exec(sql);
+      v2.database.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)').run(m.version);
+    }
+    await v2.appendTransitions([1, 2, 3].map((k) => ({ insightId: `i${k}`, type: 'NEW_INSIGHT' as const, timeMs: k, severity: 'HIGH' as const })));
+    await v2.close();
+    const store = await openStore({ kind: 'sqlite', path });
+    assert.equal(await store.schemaVersion(), LATEST_SCHEMA_VERSION);
+    const last = (await store.listTransitions(0)).at(-1)!.seq;
+    assert.equal(await store.getState('notify.seq'), String(last));
+    assert.equal(await store.getState('runbook.seq'), String(last));
+    await store.close();
+  });
+
   it('refuses a database migrated by a newer Vigil, with a clear message, and leaves it alone', async () => {
     const path = freshPath();
     const store = await openSqliteStore({ path });
