@@ -12,11 +12,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Insight, Labels, MetricType } from '../core/model/index.js';
-import { createIngestCounts } from '../core/pipeline/index.js';
+import type { Insight } from '../core/model/index.js';
 import { SCENARIOS, demoRun, type ScenarioRecord } from '../core/sim/scenarios/index.js';
 import { resolveConfig } from './config.js';
 import { createLogger, startVigil, type RunningVigil } from './serve.js';
+import { RecordFeeder } from './record-feeder.js';
 
 export interface DemoOptions {
   readonly port: number;
@@ -40,7 +40,6 @@ export interface RunningDemo {
 }
 
 const CATCH_UP_MS = 20 * 60_000;
-const PERSIST_EVERY_MS = 5 * 60_000;
 
 export async function startDemo(opts: DemoOptions, log?: Logger): Promise<RunningDemo> {
   const tempDir = opts.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'vigil-demo-')) : undefined;
@@ -82,66 +81,35 @@ export async function startDemo(opts: DemoOptions, log?: Logger): Promise<Runnin
   let resolveCaughtUp!: () => void;
   const caughtUp = new Promise<void>((r) => (resolveCaughtUp = r));
   const loop = (async () => {
-    const counts = createIngestCounts();
-    let ids = new Int32Array(512);
-    let times = new Float64Array(512);
-    let values = new Float64Array(512);
-    let n = 0;
-    let batchTime = -1;
-    let lastPersist = run.startMs;
+    const feeder = new RecordFeeder(app, run.startMs);
     let announced = false;
-    const flush = async (): Promise<void> => {
-      if (n > 0) app.ingest({ ids, timesMs: times, values, count: n }, counts);
-      n = 0;
-      if (batchTime - lastPersist >= PERSIST_EVERY_MS) {
+    let steps = 0;
+    const beforeStep = async (t: number): Promise<void> => {
+      // Keep the server responsive during the replay.
+      if (++steps % 200 === 0) await new Promise((res) => setImmediate(res));
+      if (t > fastUntil && !announced) {
+        announced = true;
         await app.persistInsights();
-        lastPersist = batchTime;
+        const page = await app.store.listInsights({ limit: 1000 });
+        w(`vigil demo: history replayed in ${((Date.now() - startWall) / 1000).toFixed(1)} s — ${page.total} insight(s) so far; the last ${CATCH_UP_MS / 60_000} minutes play at ${opts.speed}x`);
+        paceWall = Date.now();
+      }
+      while (!stopped && t > simNow()) {
+        // Wall milliseconds until simulated time reaches t: divided by the speed while catching up.
+        const rate = simNow() < Date.now() ? opts.speed : 1;
+        await new Promise((res) => setTimeout(res, Math.min(1000, Math.max(20, (t - simNow()) / rate))));
+      }
+      if (announced && !caughtUpDone && simNow() >= Date.now() - 1000) {
+        caughtUpDone = true;
+        w('vigil demo: caught up with the wall clock; the application now runs in real time (Ctrl-C to stop)');
+        resolveCaughtUp();
       }
     };
-    let steps = 0;
     for (const r of run as Iterable<ScenarioRecord>) {
       if (stopped) return;
-      const t = r.kind === 'event' ? r.event.timeMs : r.timeMs;
-      if (t !== batchTime) {
-        await flush();
-        batchTime = t;
-        // Keep the server responsive during the replay.
-        if (++steps % 200 === 0) await new Promise((res) => setImmediate(res));
-        if (t > fastUntil && !announced) {
-          announced = true;
-          await app.persistInsights();
-          const page = await app.store.listInsights({ limit: 1000 });
-          w(`vigil demo: history replayed in ${((Date.now() - startWall) / 1000).toFixed(1)} s — ${page.total} insight(s) so far; the last ${CATCH_UP_MS / 60_000} minutes play at ${opts.speed}x`);
-          paceWall = Date.now();
-        }
-        while (!stopped && t > simNow()) {
-          // Wall milliseconds until simulated time reaches t: divided by the speed while catching up.
-          const rate = simNow() < Date.now() ? opts.speed : 1;
-          await new Promise((res) => setTimeout(res, Math.min(1000, Math.max(20, (t - simNow()) / rate))));
-        }
-        if (stopped) return;
-        if (announced && simNow() >= Date.now() - 1000 && !caughtUpDone) {
-          caughtUpDone = true;
-          w('vigil demo: caught up with the wall clock; the application now runs in real time (Ctrl-C to stop)');
-          resolveCaughtUp();
-        }
-      }
-      if (r.kind === 'event') {
-        await app.appendEvents([r.event]);
-        continue;
-      }
-      const id = app.seriesId(r.labels as Labels, r.timeMs, r.metricType as MetricType);
-      if (n === ids.length) {
-        ids = grow(ids, (k) => new Int32Array(k));
-        times = grow(times, (k) => new Float64Array(k));
-        values = grow(values, (k) => new Float64Array(k));
-      }
-      ids[n] = id;
-      times[n] = r.timeMs;
-      values[n] = r.value;
-      n++;
+      await feeder.add(r, beforeStep);
     }
-    await flush();
+    await feeder.flush();
   })();
   loop.catch((err: Error) => w(`vigil demo: the simulation stopped: ${err.stack ?? err.message}`));
 
@@ -154,12 +122,6 @@ export async function startDemo(opts: DemoOptions, log?: Logger): Promise<Runnin
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   })());
   return { vigil, caughtUp, stop };
-}
-
-function grow<T extends Int32Array | Float64Array>(a: T, make: (k: number) => T): T {
-  const b = make(a.length * 2);
-  b.set(a);
-  return b;
 }
 
 function describe(i: Insight): string {

@@ -2,13 +2,13 @@
 // (VigilApp: series registry -> detector -> anomaly tracker -> insights -> store) and scores the
 // insights against each scenario's ground truth. Used by `vigil eval scenarios`.
 import { pino } from 'pino';
-import type { Insight, Labels, MetricType } from '../core/model/index.js';
+import type { Insight } from '../core/model/index.js';
 import { MemoryStore } from '../adapters/store/index.js';
 import { SCENARIOS, quietDays, scenarioStream, type Scenario, type ScenarioRun } from '../core/sim/scenarios/index.js';
-import { createIngestCounts } from '../core/pipeline/index.js';
 import type { Recommender } from '../core/insights/index.js';
 import { resolveConfig } from './config.js';
 import { VigilApp } from './vigil-app.js';
+import { RecordFeeder } from './record-feeder.js';
 
 export interface ScenarioResult {
   readonly id: string;
@@ -32,46 +32,13 @@ export async function replay(run: ScenarioRun, recommender?: Recommender): Promi
     dependencies: run.dependencies, ...(recommender ? { recommender } : {}),
   });
   await app.restore();
-  // One batch per time step, as a scrape would deliver it.
-  let ids = new Int32Array(256);
-  let times = new Float64Array(256);
-  let values = new Float64Array(256);
-  let n = 0;
-  let batchTime = -1;
-  let lastPersist = run.startMs;
-  const counts = createIngestCounts();
-  const flush = async () => {
-    if (n > 0) app.ingest({ ids, timesMs: times, values, count: n }, counts);
-    n = 0;
-    if (now - lastPersist >= 300_000) {
-      await app.persistInsights();
-      lastPersist = now;
-    }
-  };
+  // One batch per time step, as a scrape would deliver it; the clock follows the samples.
+  const feeder = new RecordFeeder(app, run.startMs);
   for (const r of run) {
-    if (r.kind === 'event') {
-      await flush();
-      await app.appendEvents([r.event]);
-      continue;
-    }
-    if (r.timeMs !== batchTime) {
-      await flush();
-      batchTime = r.timeMs;
-      now = r.timeMs;
-    }
-    const id = app.seriesId(r.labels as Labels, r.timeMs, r.metricType as MetricType);
-    if (n === ids.length) {
-      const grow = <T extends Int32Array | Float64Array>(a: T, make: (k: number) => T) => { const b = make(a.length * 2); b.set(a); return b; };
-      ids = grow(ids, (k) => new Int32Array(k));
-      times = grow(times, (k) => new Float64Array(k));
-      values = grow(values, (k) => new Float64Array(k));
-    }
-    ids[n] = id;
-    times[n] = r.timeMs;
-    values[n] = r.value;
-    n++;
+    await feeder.add(r);
+    if (r.kind === 'sample') now = r.timeMs;
   }
-  await flush();
+  await feeder.flush();
   now = run.endMs;
   await app.persistInsights();
   const page = await store.listInsights({ limit: 1000, sort: 'startMs' });
