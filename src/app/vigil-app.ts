@@ -23,12 +23,14 @@ export const CHECKPOINT_NAME = 'detectors';
 /**
  * When a series opens an anomaly, per sensitivity — one step stricter than the tracker's own
  * defaults: measured on `npm run eval:scenarios`, the defaults opened 28 insights in 14 quiet days,
- * these open 1 while still catching 11 of 13 incidents (docs/adr/0006-insights-engine.md).
+ * these open 1 while catching all 13 incidents with one insight each (docs/adr/0006-insights-engine.md).
+ * `drift`: how many times its largest normal hourly change a saturation / capacity series must move
+ * in an hour (slow leaks and filling volumes, which the detector follows).
  */
 export const SERVE_OPEN_RULES = {
-  HIGH: { extreme: 0.9999, persistent: 0.99, k: 3, n: 6 },
-  MEDIUM: { extreme: 0.99999, persistent: 0.999, k: 4, n: 6 },
-  LOW: { extreme: 0.999999, persistent: 0.9999, k: 4, n: 6 },
+  HIGH: { extreme: 0.9999, persistent: 0.99, k: 3, n: 6, drift: 4 },
+  MEDIUM: { extreme: 0.99999, persistent: 0.999, k: 4, n: 6, drift: 5 },
+  LOW: { extreme: 0.999999, persistent: 0.9999, k: 4, n: 6, drift: 8 },
 } as const;
 const FLUSH_INTERVAL_MS = 2000;
 

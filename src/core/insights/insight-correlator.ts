@@ -1,7 +1,12 @@
 // Groups anomalies into reactive insights and runs their lifecycle.
 //
 //   anomaly OPENED ─► an ONGOING insight of the same group, active within the neighbourhood?
+//        │ (activity: an anomaly's start, end or new peak — an anomaly merely still open, a leak
+//        │ for hours, does not make its application absorb every later incident)
 //        │ yes: join it (NEW_ASSOCIATION)          no: a new insight (NEW_INSIGHT)
+//        │                                             ▲ with the group's recent context anomalies
+//        │ a context anomaly (traffic surge) never starts an insight: it waits, and joins the
+//        │ next insight of its group that opens within the neighbourhood
 //        ▼
 //   severity re-graded (only ever upgraded: SEVERITY_UPGRADED), name and roles refreshed
 //   all anomalies closed and quiet for quietMs ─► CLOSED (CLOSED_INSIGHT); never joined again
@@ -122,6 +127,8 @@ export class InsightCorrelator {
   private readonly ongoing = new Set<string>();
   private readonly closedOrder: string[] = [];
   private readonly anomalyStates = new Map<string, AnomalyState>();
+  /** Context anomalies not (yet) part of an insight, by id. */
+  private readonly pendingContext = new Map<string, Anomaly>();
   private transitions: InsightTransition[] = [];
   private changedInsights = new Set<string>();
   private changedAnomalies = new Set<string>();
@@ -146,8 +153,11 @@ export class InsightCorrelator {
     this.neighbours.set(a, s);
   }
 
-  /** Applies a tracker change at stream time `nowMs`; returns the id of the insight the anomaly belongs to. */
-  onAnomaly(change: AnomalyChange, nowMs: number): string {
+  /**
+   * Applies a tracker change at stream time `nowMs`; returns the id of the insight the anomaly
+   * belongs to, or null for a context anomaly that waits for one.
+   */
+  onAnomaly(change: AnomalyChange, nowMs: number): string | null {
     const a = change.anomaly;
     const known = this.anomalyStates.get(a.id);
     if (known !== undefined) {
@@ -155,12 +165,17 @@ export class InsightCorrelator {
       this.updateAnomaly(a, nowMs);
       return known.insightId;
     }
+    this.prunePending(a.startMs);
     let target: InsightState | undefined;
     for (const id of this.ongoing) {
       const ins = this.byId.get(id)!;
       if (!this.related(ins, a)) continue;
-      if (!this.hasOpenAnomaly(ins) && a.startMs - ins.lastActivityMs > this.neighbourhoodMs) continue;
+      if (a.startMs - ins.lastActivityMs > this.neighbourhoodMs) continue;
       if (target === undefined || ins.lastActivityMs > target.lastActivityMs) target = ins;
+    }
+    if (target === undefined && change.context) {
+      this.pendingContext.set(a.id, a);
+      return null;
     }
     if (target === undefined) {
       const group = a.application ?? a.resource;
@@ -185,6 +200,12 @@ export class InsightCorrelator {
       this.byId.set(ins.id, ins);
       this.ongoing.add(ins.id);
       this.attach(ins, a);
+      // Context that came first (a traffic surge before the latency it causes) joins now.
+      for (const c of [...this.pendingContext.values()]) {
+        if (!this.related(ins, c) || (c.endMs !== null && a.startMs - c.endMs > this.neighbourhoodMs)) continue;
+        this.pendingContext.delete(c.id);
+        this.attach(ins, c);
+      }
       ins.severity = gradeSeverity(this.anomaliesRaw(ins));
       this.refresh(ins, nowMs);
       this.record(ins, 'NEW_INSIGHT', nowMs);
@@ -200,7 +221,10 @@ export class InsightCorrelator {
   /** A newer snapshot of a known anomaly (peak grew, reopened, closed). Unknown anomalies are ignored. */
   updateAnomaly(a: Anomaly, nowMs: number): void {
     const st = this.anomalyStates.get(a.id);
-    if (st === undefined) return;
+    if (st === undefined) {
+      if (this.pendingContext.has(a.id)) this.pendingContext.set(a.id, a);
+      return;
+    }
     st.anomaly = a;
     this.changedAnomalies.add(a.id);
     const ins = this.byId.get(st.insightId)!;
@@ -213,6 +237,7 @@ export class InsightCorrelator {
 
   /** Closes insights whose anomalies all closed at least quietMs before `nowMs`; returns them. */
   closeDue(nowMs: number): Insight[] {
+    this.prunePending(nowMs);
     const closed: Insight[] = [];
     for (const id of [...this.ongoing]) {
       const ins = this.byId.get(id)!;
@@ -321,6 +346,11 @@ export class InsightCorrelator {
     if (ins.resources.includes(a.resource)) return true;
     const near = this.neighbours.get(a.resource);
     return near !== undefined && ins.resources.some((r) => near.has(r));
+  }
+
+  /** Drops waiting context anomalies that ended more than a neighbourhood before `nowMs`. */
+  private prunePending(nowMs: number): void {
+    for (const [id, c] of this.pendingContext) if (c.endMs !== null && nowMs - c.endMs > this.neighbourhoodMs) this.pendingContext.delete(id);
   }
 
   private hasOpenAnomaly(ins: InsightState): boolean {

@@ -215,7 +215,7 @@ export class InsightsEngine {
     this.flushPeaks();
     if (change.type === 'OPENED') this.closeDue();
     const id = this.correlator.onAnomaly(change, this.nowMs);
-    if (change.type !== 'CLOSED') this.analyse(id);
+    if (id !== null && change.type !== 'CLOSED') this.analyse(id);
   }
 
   /** Peaks grow without a tracker change (no allocation per sample); fold them in before reading. */
@@ -252,7 +252,10 @@ export class InsightsEngine {
   }
 
   private pruneEvents(): void {
-    const cutoff = this.nowMs - this.eventRetentionMs;
+    // An ongoing insight is re-analysed whenever an anomaly joins it, possibly hours after it began:
+    // keep the events its look-back window still needs, or its root cause would silently change.
+    let cutoff = this.nowMs - this.eventRetentionMs;
+    for (const id of this.correlator.ongoingIds()) cutoff = Math.min(cutoff, this.correlator.insight(id)!.startMs - this.lookBackMs);
     for (const [key, list] of this.events) {
       let i = 0;
       while (i < list.length && list[i]!.timeMs < cutoff) i++;

@@ -53,6 +53,8 @@ export const EVENT_CLASS_WEIGHT: Readonly<Record<EventClass, number>> = {
 };
 
 const MINUTE = 60_000;
+/** A throughput rise of this fraction over the expected rate counts fully as a traffic surge; smaller ones proportionally. */
+const SURGE_FULL_RISE = 0.5;
 
 /** "<1 min", "4 min", "2 h 5 min". */
 export function formatDuration(ms: number): string {
@@ -79,6 +81,19 @@ function overlapOf(e: VigilEvent, application: string | null, resources: Readonl
   if (application !== null && e.application === application) return { factor: 0.7, evidence: `same application ${application}` };
   if (e.resources.length === 0 && e.application === null) return { factor: 0.4, evidence: 'global change (no resource named)' };
   return null;
+}
+
+/** Callee -> the resources that call it. */
+function callerMap(dependencies: ReadonlyMap<string, readonly string[]> | undefined): Map<string, Set<string>> {
+  const callers = new Map<string, Set<string>>();
+  for (const [caller, callees] of dependencies ?? []) {
+    for (const c of callees) {
+      const set = callers.get(c) ?? new Set<string>();
+      set.add(caller);
+      callers.set(c, set);
+    }
+  }
+  return callers;
 }
 
 /** Longest chain of callers above each resource (0 for a resource nobody calls). */
@@ -154,21 +169,31 @@ export function rankRootCauses(insight: InsightScope, anomalies: readonly Anomal
   }
   linked.sort((a, b) => a.timeMs - b.timeMs || (a.id < b.id ? -1 : 1));
 
-  // ---- traffic surge: a rise in throughput that starts no later than every other anomaly
+  // ---- traffic surge: a rise in throughput that starts no later than every other anomaly (give or
+  // take simultaneousMs). A rise on a service whose caller surged no later is that surge carried
+  // downstream, not a change of its own: only the most upstream rise is a candidate.
   const ordered = [...anomalies].sort((a, b) => a.startMs - b.startMs || (a.id < b.id ? -1 : 1));
   const phrase = (a: Anomaly): string => describeMetric(a.metricName, a.kind, options.labelsOf?.(a.seriesKey));
+  const isRise = (a: Anomaly): boolean => a.kind === 'throughput' && a.direction === 'above';
   const surgeIds = new Set<string>();
-  const others = ordered.filter((a) => !(a.kind === 'throughput' && a.direction === 'above'));
+  const others = ordered.filter((a) => !isRise(a));
   const firstOtherMs = others.length > 0 ? others[0]!.startMs : Infinity;
-  for (const a of ordered) {
-    if (a.kind !== 'throughput' || a.direction !== 'above' || a.startMs > firstOtherMs) continue;
+  const rises = ordered.filter((a) => isRise(a) && a.startMs <= firstOtherMs + simultaneousMs);
+  const callersOf = callerMap(options.dependencies);
+  for (const a of rises) {
+    const callers = callersOf.get(a.resource);
+    const carried = callers !== undefined && rises.some((u) => u.id !== a.id && callers.has(u.resource) && u.startMs <= a.startMs + simultaneousMs);
     surgeIds.add(a.id);
+    if (carried) continue;
     const lead = firstOtherMs - a.startMs;
     const evidence = [`${phrase(a)} on ${a.resource} rose to ${fmtNum(a.peakValue)} (expected ${fmtNum(a.expected)})`];
-    if (Number.isFinite(lead)) evidence.push(lead > 0 ? `started ${formatDuration(lead)} before the other anomalies` : 'started together with the other anomalies');
+    if (Number.isFinite(lead)) evidence.push(lead >= simultaneousMs ? `started ${formatDuration(lead)} before the other anomalies` : 'started together with the other anomalies');
+    // A surge well above normal load explains what follows; a rise of a few percent hardly does.
+    const rise = Math.abs(a.expected) > 0 ? (a.peakValue - a.expected) / Math.abs(a.expected) : 1;
+    const strength = Math.max(0, Math.min(1, rise / SURGE_FULL_RISE));
     stateChanges.push({
       timeMs: a.startMs,
-      candidate: { kind: 'ANOMALY', ref: a.id, title: `traffic surge on ${a.resource}`, confidence: round3(lead >= simultaneousMs ? 0.8 : 0.6), evidence },
+      candidate: { kind: 'ANOMALY', ref: a.id, title: `traffic surge on ${a.resource}`, confidence: round3((lead >= simultaneousMs ? 0.8 : 0.6) * strength), evidence },
     });
   }
   stateChanges.sort((a, b) => b.candidate.confidence - a.candidate.confidence || b.timeMs - a.timeMs || (a.candidate.ref < b.candidate.ref ? -1 : 1));

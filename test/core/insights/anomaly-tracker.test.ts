@@ -39,11 +39,20 @@ describe('AnomalyTracker opening', () => {
 
   it('ignores deviations in the harmless direction', () => {
     assert.equal(feed(new AnomalyTracker(), [point(0.999999, -1), ...rep(point(0.995, -1), 6)]).length, 0);
-    const down = makeSeries(1, 'requests_rate', 'throughput', 'svc/api', 'shop', 'down');
-    assert.equal(feed(new AnomalyTracker(), [point(0.999999, 1)], T0, 'MEDIUM', down).length, 0);
-    assert.equal(feed(new AnomalyTracker(), [point(0.999999, -1)], T0, 'MEDIUM', down)[0]!.c.anomaly.direction, 'below');
     const both = makeSeries(2, 'queue_depth', 'other', 'q', 'shop', 'both');
     assert.equal(feed(new AnomalyTracker(), [point(0.999999, -1)], T0, 'MEDIUM', both).length, 1);
+    assert.equal(feed(new AnomalyTracker(), [point(0.999999, -1)], T0, 'MEDIUM', both)[0]!.c.context, false);
+  });
+
+  it('tracks a throughput rise as context (a traffic surge), a fall as a problem', () => {
+    const down = makeSeries(1, 'requests_rate', 'throughput', 'svc/api', 'shop', 'down');
+    const rise = feed(new AnomalyTracker(), [point(0.999999, 1)], T0, 'MEDIUM', down);
+    assert.equal(rise.length, 1);
+    assert.equal(rise[0]!.c.anomaly.direction, 'above');
+    assert.equal(rise[0]!.c.context, true);
+    const fall = feed(new AnomalyTracker(), [point(0.999999, -1)], T0, 'MEDIUM', down);
+    assert.equal(fall[0]!.c.anomaly.direction, 'below');
+    assert.equal(fall[0]!.c.context, false);
   });
 
   it('opens on k of the last n qualifying points and starts at the first of them', () => {
@@ -76,6 +85,115 @@ describe('AnomalyTracker opening', () => {
 
   it('rejects an impossible rule', () => {
     assert.throws(() => new AnomalyTracker({ rules: { ...DEFAULT_OPEN_RULES, LOW: { extreme: 1, persistent: 0.9, k: 5, n: 40 } } }), RangeError);
+  });
+});
+
+/** A point with its own band, as the detector reports it. */
+function banded(score: number, direction: number, expected: number, halfWidth: number): ScoredPoint {
+  return { score, expected, lower: expected - halfWidth, upper: expected + halfWidth, direction, cause: 2 };
+}
+
+describe('AnomalyTracker: the band frozen before a deviation', () => {
+  // Pre-onset band 100 ± 10. The detector scores the first points of a shift high, then widens
+  // its band (± 60) and lowers its scores while the values stay where the shift put them.
+  const calm = banded(0.5, 1, 100, 10);
+  const first = banded(0.9995, 1, 100, 10);
+  const adapted = (expected: number) => banded(0.6, 1, expected, 60);
+
+  function feedValues(tr: AnomalyTracker, pts: readonly { v: number; p: ScoredPoint }[], s = LAT): { i: number; c: AnomalyChange }[] {
+    const res: { i: number; c: AnomalyChange }[] = [];
+    pts.forEach(({ v, p }, i) => {
+      const c = tr.observe(s, T0 + i * MIN, v, p, 'MEDIUM');
+      if (c !== null) res.push({ i, c });
+    });
+    return res;
+  }
+
+  it('opens when values stay far outside the pre-onset band after the scores fade', () => {
+    const pts = [{ v: 101, p: calm }, { v: 108, p: first }, ...Array.from({ length: 6 }, (_, k) => ({ v: 140, p: adapted(110 + 5 * k) }))];
+    const changes = feedValues(new AnomalyTracker(), pts);
+    assert.equal(changes.length, 1);
+    assert.equal(changes[0]!.c.type, 'OPENED');
+    assert.equal(changes[0]!.i, 3, 'the first point and two far-out values make 3 of 6');
+    assert.equal(changes[0]!.c.anomaly.startMs, T0 + MIN, 'starts at the first qualifying point');
+    assert.equal(changes[0]!.c.anomaly.peakScore, 0.9995, 'the peak is the best-scoring point, not the one that opened it');
+  });
+
+  it('does not open on values merely outside the pre-onset band (a benign burst)', () => {
+    const pts = [{ v: 101, p: calm }, { v: 108, p: first }, ...Array.from({ length: 8 }, () => ({ v: 115, p: adapted(105) }))];
+    assert.deepEqual(feedValues(new AnomalyTracker(), pts), []);
+  });
+
+  it('forgets the frozen band after frozenBandMs', () => {
+    const pts = [{ v: 101, p: calm }, { v: 108, p: first }, ...Array.from({ length: 10 }, () => ({ v: 101, p: calm })), ...Array.from({ length: 4 }, () => ({ v: 140, p: adapted(130) }))];
+    assert.deepEqual(feedValues(new AnomalyTracker({ frozenBandMs: 5 * MIN }), pts), []);
+    assert.equal(feedValues(new AnomalyTracker(), pts).length, 1);
+  });
+
+  it('keeps an open anomaly open while values stay outside the frozen band', () => {
+    const hot = banded(0.999999, 1, 100, 10);
+    const pts = [{ v: 101, p: calm }, { v: 150, p: hot }, ...Array.from({ length: 30 }, () => ({ v: 125, p: adapted(125) })), ...Array.from({ length: 40 }, () => ({ v: 101, p: calm }))];
+    const changes = feedValues(new AnomalyTracker(), pts);
+    assert.deepEqual(changes.map((c) => c.c.type), ['OPENED', 'CLOSED']);
+    assert.equal(changes[1]!.c.anomaly.endMs, T0 + 31 * MIN, 'ends at the last value outside the frozen band');
+  });
+});
+
+describe('AnomalyTracker: slow drifts of saturation series', () => {
+  const HOUR = 60 * MIN;
+  const DAY = 24 * HOUR;
+  /** A memory series with a daily cycle and ± 1 % noise; from `leakFromMs` on it grows `leakPerMin` a minute. */
+  function memory(leakFromMs: number, leakPerMin: number, seed = 7): (t: number) => number {
+    let x = seed;
+    const noise = (): number => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x / 2147483648 - 0.5;
+    };
+    return (t) => 300 * (1 + 0.05 * Math.sin((2 * Math.PI * t) / DAY)) * (1 + 0.02 * noise()) + (t >= leakFromMs ? ((t - leakFromMs) / MIN) * leakPerMin : 0);
+  }
+
+  function replayDays(s: ReturnType<typeof makeSeries>, value: (t: number) => number, days: number, options = {}): { i: number; c: AnomalyChange }[] {
+    const tr = new AnomalyTracker(options);
+    const res: { i: number; c: AnomalyChange }[] = [];
+    for (let i = 0; i < days * 24 * 60; i++) {
+      const t = T0 + i * MIN;
+      const v = value(t);
+      // The detector follows a slow ramp: its band moves with the value and nothing scores high.
+      const c = tr.observe(s, t, v, { score: 0.3, expected: v, lower: v - 50, upper: v + 50, direction: 1, cause: 2 }, 'MEDIUM');
+      if (c !== null) res.push({ i, c });
+    }
+    return res;
+  }
+
+  const leakAt = T0 + 2 * DAY + 9 * HOUR;
+  const mem = makeSeries(3, 'container_memory_working_set_bytes', 'saturation', 'pod/payments', 'shop');
+
+  it('opens on a leak the detector follows, starting where the series first moved beyond any normal hour', () => {
+    const changes = replayDays(mem, memory(leakAt, 1.5), 3);
+    assert.equal(changes.length, 1, changes.map((c) => c.c.type).join());
+    const a = changes[0]!.c.anomaly;
+    assert.equal(changes[0]!.c.type, 'OPENED');
+    assert.equal(a.cause, 'drift');
+    const openedMs = T0 + changes[0]!.i * MIN;
+    assert.ok(openedMs - leakAt <= 45 * MIN, `opened ${(openedMs - leakAt) / MIN} min after the leak began`);
+    assert.ok(a.startMs >= leakAt && a.startMs - leakAt <= 10 * MIN, `starts ${(a.startMs - leakAt) / MIN} min after the leak began`);
+    assert.ok(openedMs - a.startMs >= 10 * MIN, 'the start goes back to where the change first exceeded the normal envelope');
+  });
+
+  it('stays quiet on the daily cycle alone, on series that are not saturation or capacity, and when drift is off', () => {
+    assert.deepEqual(replayDays(mem, memory(Infinity, 0), 4), []);
+    const lat = makeSeries(4, 'http_request_duration_seconds_p99', 'latency', 'svc/payments', 'shop');
+    assert.deepEqual(replayDays(lat, memory(leakAt, 1.5), 3), []);
+    assert.deepEqual(replayDays(mem, memory(leakAt, 1.5), 3, { drift: false }), []);
+  });
+
+  it('a falling capacity series drifts downwards', () => {
+    const disk = makeSeries(5, 'node_filesystem_avail_bytes', 'capacity', 'node/b', 'shop', 'down');
+    const falling = memory(leakAt, -1.5);
+    const changes = replayDays(disk, falling, 3);
+    assert.equal(changes.length, 1);
+    assert.equal(changes[0]!.c.anomaly.direction, 'below');
+    assert.deepEqual(replayDays(disk, memory(leakAt, 1.5), 3), [], 'more free space is no drift');
   });
 });
 

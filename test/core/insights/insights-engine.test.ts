@@ -204,6 +204,65 @@ describe('InsightsEngine: grouping and lifecycle', () => {
   });
 });
 
+describe('InsightsEngine: traffic surges and long incidents', () => {
+  const rps = makeSeries(0, 'http_requests_total', 'throughput', 'svc/frontend', 'shop', 'down');
+  const lat = makeSeries(1, 'http_request_duration_seconds_p99', 'latency', 'svc/frontend', 'shop');
+  const surge: ScoredPoint = { score: 0.999999, expected: 100, lower: 80, upper: 120, direction: 1, cause: 1 };
+
+  it('a traffic surge alone opens no insight', () => {
+    const engine = new InsightsEngine();
+    run(engine, [rps, lat], 0, 60, (s, m) => (s === rps && m >= 5 && m < 20 ? surge : QUIET));
+    assert.deepEqual(engine.insights(), []);
+    assert.deepEqual(engine.drainChanged(), { insights: [], anomalies: [] });
+  });
+
+  it('the surge joins the insight of the latency it causes, and is its top root cause', () => {
+    const engine = new InsightsEngine();
+    run(engine, [rps, lat], 0, 60, (s, m) => (s === rps && m >= 5 && m < 40 ? surge : s === lat && m >= 8 && m < 40 ? HOT : QUIET));
+    const all = engine.insights();
+    assert.equal(all.length, 1);
+    const anomalies = engine.anomalies(all[0]!.id);
+    assert.deepEqual(anomalies.map((a) => [a.seriesId, a.direction]), [[0, 'above'], [1, 'above']]);
+    assert.equal(all[0]!.startMs, T0 + 5 * MIN, 'the insight starts with the surge');
+    assert.equal(all[0]!.rootCauses[0]!.title, 'traffic surge on svc/frontend');
+  });
+
+  it('a surge long over does not join a later insight', () => {
+    const engine = new InsightsEngine();
+    run(engine, [rps, lat], 0, 120, (s, m) => (s === rps && m >= 5 && m < 10 ? surge : s === lat && m >= 90 && m < 95 ? HOT : QUIET));
+    const all = engine.insights();
+    assert.equal(all.length, 1);
+    assert.deepEqual(engine.anomalies(all[0]!.id).map((a) => a.seriesId), [1]);
+  });
+
+  it('keeps the events an ongoing insight needs, however long it lasts', () => {
+    const engine = new InsightsEngine();
+    const mem = makeSeries(2, 'container_memory_working_set_bytes', 'saturation', 'pod/payments', 'shop');
+    engine.addEvent(makeEvent('deploy', T0 + 5 * MIN, { name: 'deployment v1.8.0 of payments', application: 'shop', resources: ['pod/payments'] }));
+    // Memory deviates from minute 10 for nine hours (events are kept 6 h by default); a later
+    // event of the application re-analyses the insight after eight.
+    run(engine, [mem], 0, 8 * 60, (_, m) => (m >= 10 ? HOT : QUIET));
+    engine.addEvent(makeEvent('scale', T0 + 8 * 60 * MIN, { class: 'SCALING', name: 'payments scaled', application: 'shop', resources: ['pod/payments'] }));
+    run(engine, [mem], 8 * 60, 9 * 60, () => HOT);
+    const all = engine.insights();
+    assert.equal(all.length, 1);
+    assert.equal(all[0]!.rootCauses[0]!.ref, 'deploy', all[0]!.rootCauses.map((c) => c.title).join(' | '));
+    assert.ok(all[0]!.eventIds.includes('deploy'));
+  });
+
+  it('an anomaly long after an ongoing insight last changed opens its own insight', () => {
+    const engine = new InsightsEngine();
+    const mem = makeSeries(2, 'container_memory_working_set_bytes', 'saturation', 'pod/payments', 'shop');
+    engine.addEvent(makeEvent('deploy-2', T0 + 3 * 60 * MIN - 3 * MIN, { name: 'deployment v2.3.1 of frontend', application: 'shop', resources: ['svc/frontend'] }));
+    // A leak open for hours must not swallow a bad deployment three hours later.
+    run(engine, [mem, lat], 0, 4 * 60, (s, m) => (s === mem && m >= 10 ? HOT : s === lat && m >= 3 * 60 && m < 3 * 60 + 20 ? HOT : QUIET));
+    const all = engine.insights().sort((a, b) => a.startMs - b.startMs);
+    assert.equal(all.length, 2);
+    assert.deepEqual(all.map((i) => engine.anomalies(i.id).map((a) => a.seriesId)), [[2], [1]]);
+    assert.equal(all[1]!.rootCauses[0]!.ref, 'deploy-2');
+  });
+});
+
 describe('InsightsEngine: feedback and sensitivity', () => {
   it('TOO_SENSITIVE lowers the application one step, NOISY_DATA the series of an application-less insight', () => {
     const engine = new InsightsEngine();
@@ -267,9 +326,10 @@ describe('InsightsEngine properties', () => {
       makeSeries(1, 'a_errors', 'errors', 'svc/a', 'app1'),
       makeSeries(2, 'b_cpu', 'saturation', 'node/b', null, 'both'),
       makeSeries(3, 'c_requests', 'throughput', 'svc/c', 'app2', 'both'),
+      makeSeries(4, 'd_requests', 'throughput', 'svc/d', 'app2', 'down'),
     ];
     const step = fc.record({
-      series: fc.integer({ min: 0, max: 3 }),
+      series: fc.integer({ min: 0, max: 4 }),
       score: fc.constantFrom(0.1, 0.5, 0.995, 0.99999, 0.9999999),
       direction: fc.constantFrom(-1, 0, 1),
       gapMs: fc.integer({ min: 0, max: 20 * MIN }),

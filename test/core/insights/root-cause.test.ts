@@ -46,6 +46,29 @@ describe('rankRootCauses', () => {
     assert.equal(rankRootCauses(scope(later), later, []).candidates[0]!.ref, 'lat');
   });
 
+  it('a surge carried downstream is not a cause of its own; a small rise is a weak one', () => {
+    const deps = new Map([['svc/frontend', ['svc/checkout']], ['svc/checkout', ['svc/payments']]]);
+    const anoms = [
+      anomaly('cpu', 'node/a', 'saturation', 2),
+      anomaly('pay', 'svc/payments', 'throughput', 1),
+      anomaly('chk', 'svc/checkout', 'throughput', 0.5),
+      anomaly('front', 'svc/frontend', 'throughput', 0),
+    ];
+    const r = rankRootCauses(scope(anoms), anoms, [], { dependencies: deps });
+    assert.equal(r.candidates[0]!.ref, 'front');
+    assert.ok(!r.candidates.some((c) => c.title.startsWith('traffic surge on svc/checkout') || c.title.startsWith('traffic surge on svc/payments')), r.candidates.map((c) => c.title).join(' | '));
+    // Without the service graph each rise stands on its own.
+    const plain = rankRootCauses(scope(anoms), anoms, []);
+    assert.equal(plain.candidates.filter((c) => c.title.startsWith('traffic surge')).length, 3);
+    // A 10 % rise before a deployment's symptoms does not outrank the deployment.
+    const small = [anomaly('lat', 'svc/api', 'latency', 3), anomaly('rps', 'svc/api', 'throughput', 0, { peakValue: 1.1, expected: 1 })];
+    const deploy = makeEvent('deploy', T0 - 3 * MIN, { application: 'shop', resources: ['svc/api'] });
+    const ranked = rankRootCauses(scope(small), small, [deploy]);
+    assert.equal(ranked.candidates[0]!.ref, 'deploy');
+    const surgeCand = ranked.candidates.find((c) => c.ref === 'rps')!;
+    assert.ok(surgeCand.confidence < 0.2, `confidence ${surgeCand.confidence}`);
+  });
+
   it('prefers the earliest onset, and among simultaneous onsets the most downstream callee', () => {
     const anoms = [anomaly('front', 'svc/frontend', 'latency', 0), anomaly('api', 'svc/api', 'latency', 0), anomaly('db', 'svc/db', 'latency', 0.5), anomaly('late', 'svc/cache', 'latency', 5)];
     const deps = new Map([['svc/frontend', ['svc/api']], ['svc/api', ['svc/db', 'svc/cache']]]);
