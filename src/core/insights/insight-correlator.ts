@@ -1,7 +1,7 @@
 // Groups anomalies into reactive insights and runs their lifecycle.
 //
 //   anomaly OPENED ─► an ONGOING insight of the same group, active within the neighbourhood?
-//        │ (activity: an anomaly's start, end or new peak — an anomaly merely still open, a leak
+//        │ (activity: an anomaly's start, end or a new peak in its first neighbourhood — an anomaly merely still open, a leak
 //        │ for hours, does not make its application absorb every later incident)
 //        │ yes: join it (NEW_ASSOCIATION)          no: a new insight (NEW_INSIGHT)
 //        │                                             ▲ with the group's recent context anomalies
@@ -229,7 +229,7 @@ export class InsightCorrelator {
     this.changedAnomalies.add(a.id);
     const ins = this.byId.get(st.insightId)!;
     if (ins.status === 'CLOSED') return; // a closed insight is final
-    ins.lastActivityMs = Math.max(ins.lastActivityMs, a.startMs, a.endMs ?? a.peakMs);
+    ins.lastActivityMs = Math.max(ins.lastActivityMs, this.activityOf(a));
     ins.startMs = Math.min(ins.startMs, a.startMs);
     this.regrade(ins, nowMs);
     this.refresh(ins, nowMs);
@@ -341,6 +341,16 @@ export class InsightCorrelator {
 
   // ---- internals
 
+  /**
+   * When an anomaly last showed activity: its end, else its peak while that is within a
+   * neighbourhood of its start. A drift that keeps setting new peaks for hours (a filling disk)
+   * is ongoing, not active: later incidents of its application get insights of their own.
+   */
+  private activityOf(a: Anomaly): number {
+    if (a.endMs !== null) return Math.max(a.startMs, a.endMs);
+    return a.peakMs - a.startMs <= this.neighbourhoodMs ? Math.max(a.startMs, a.peakMs) : a.startMs + this.neighbourhoodMs;
+  }
+
   private related(ins: InsightState, a: Anomaly): boolean {
     if (a.application !== null || ins.application !== null) return ins.application === a.application;
     if (ins.resources.includes(a.resource)) return true;
@@ -363,7 +373,7 @@ export class InsightCorrelator {
     ins.anomalyIds.push(a.id);
     if (!ins.resources.includes(a.resource)) ins.resources.push(a.resource);
     ins.startMs = Math.min(ins.startMs, a.startMs);
-    ins.lastActivityMs = Math.max(ins.lastActivityMs, a.startMs, a.endMs ?? a.peakMs);
+    ins.lastActivityMs = Math.max(ins.lastActivityMs, this.activityOf(a));
     this.changedAnomalies.add(a.id);
   }
 

@@ -372,3 +372,23 @@ describe('InsightsEngine properties', () => {
     );
   });
 });
+
+describe('InsightsEngine: a long-running anomaly does not absorb later incidents', () => {
+  const disk = makeSeries(0, 'node_filesystem_avail_bytes', 'capacity', 'node/db', 'shop', 'down');
+  const err = makeSeries(1, 'http_requests_errors_rate', 'errors', 'svc/checkout-api', 'shop', 'up', { status: '503' });
+
+  it('a disk that keeps setting new peaks for hours and a bad deployment four hours later are two insights', () => {
+    const engine = new InsightsEngine();
+    // The disk deviates from minute 10 on, ever more surely (a new peak every minute); errors rise at minute 250.
+    run(engine, [disk, err], 0, 300, (s, m) => {
+      if (s === disk) return m >= 10 ? point(1 - 1e-6 / (m - 8), -1) : QUIET;
+      return m >= 250 && m < 260 ? HOT : QUIET;
+    });
+    const all = engine.insights();
+    assert.equal(all.length, 2, all.map((i) => `${i.name} [${i.anomalyIds.join(', ')}]`).join('; '));
+    const byStart = [...all].sort((a, b) => a.startMs - b.startMs);
+    assert.equal(byStart[0]!.startMs, T0 + 10 * MIN);
+    assert.equal(byStart[1]!.startMs, T0 + 250 * MIN);
+    assert.deepEqual(engine.anomalies(byStart[1]!.id).map((a) => a.seriesId), [1]);
+  });
+});
