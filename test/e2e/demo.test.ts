@@ -66,6 +66,14 @@ describe('vigil demo', () => {
     assert.ok(fc.forecast && fc.forecast.timesMs.length > 10, 'the disk insight has a forecast curve');
     assert.ok(fc.forecast.lower.every((l, i) => l <= fc.forecast!.upper[i]!));
 
+    // The other incidents are insights of their own: the memory leak after v1.8.0, the disk's config
+    // change, and the noisy neighbour five hours ago (closed by now).
+    const all = (await get<{ items: Insight[] }>('/api/v1/insights?type=REACTIVE&limit=100')).items;
+    const titles = all.map((i) => `${i.status} ${i.name} <- ${i.rootCauses[0]?.title ?? '?'}`);
+    assert.ok(all.some((i) => i.rootCauses[0]?.title.includes('v1.8.0')), `memory leak: ${titles.join('; ')}`);
+    assert.ok(all.some((i) => i.rootCauses[0]?.title.includes('log_statement')), `disk filling: ${titles.join('; ')}`);
+    assert.ok(all.some((i) => i.status === 'CLOSED' && /node-a/.test(i.rootCauses[0]?.title ?? '')), `noisy neighbour: ${titles.join('; ')}`);
+
     const health = await get<{ openReactiveInsights: number; openProactiveInsights: number; resourcesAnalysed: number }>('/api/v1/health');
     assert.ok(health.openReactiveInsights >= 1 && health.openProactiveInsights >= 2 && health.resourcesAnalysed > 5, JSON.stringify(health));
   });
