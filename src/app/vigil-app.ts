@@ -146,16 +146,18 @@ export class VigilApp {
     for (let i = 0; i < count; i++) {
       const id = ids[i]!;
       this.history.append(id, timesMs[i]!, values[i]!);
-      p.score = scores[i]!;
-      p.expected = d.expected[i]!;
-      p.lower = d.lower[i]!;
-      p.upper = d.upper[i]!;
-      p.direction = d.direction[i]!;
-      p.cause = d.cause[i]!;
       const series = this.pipeline.descriptor(id)!;
       const t = timesMs[i]!;
       // Still learning: the score is not yet trusted enough to open an anomaly.
-      if (t - series.firstSeenMs >= this.learningMs) this.engine.observe(series, t, values[i]!, p);
+      if (t - series.firstSeenMs >= this.learningMs) {
+        p.score = scores[i]!;
+        p.expected = d.expected[i]!;
+        p.lower = d.lower[i]!;
+        p.upper = d.upper[i]!;
+        p.direction = d.direction[i]!;
+        p.cause = d.cause[i]!;
+        this.engine.observe(series, t, values[i]!, p);
+      }
       this.proactive.observe(series, t, values[i]!);
     }
   };
@@ -335,7 +337,10 @@ export class VigilApp {
     if (insight.type !== 'PROACTIVE' || p === null) return null;
     const id = this.pipeline.idOfKey(p.seriesKey);
     if (id === undefined) return null;
-    const pts = this.history.points(id);
+    // The forecaster's buckets reach back days; the raw ring only the last points.
+    const raw = this.history.points(id);
+    const buckets = this.proactive.historyOf(id);
+    const pts = buckets && buckets.timesMs.length > raw.timesMs.length ? buckets : raw;
     const lastMs = pts.timesMs.length > 0 ? pts.timesMs[pts.timesMs.length - 1]! : this.streamNow();
     // Forecast from the newest point to a little past the latest predicted crossing.
     const until = Math.max(p.latestMs, p.expectedMs) + 0.1 * Math.max(0, p.expectedMs - lastMs);

@@ -385,6 +385,24 @@ export class CapacityForecaster {
     return median(this.sortBuf, n);
   }
 
+  /** The bucket means in the window, oldest first (mean sample time and value of each non-empty bucket). */
+  history(id: number): { timesMs: number[]; values: number[] } {
+    const s = this.state;
+    const o = id * FORECAST_STRIDE;
+    const out = { timesMs: [] as number[], values: [] as number[] };
+    if (s[o + COUNT] === 0) return out;
+    const width = s[o + WIDTH]!;
+    const origin = s[o + ORIGIN]!;
+    for (let k = s[o + FIRST_K]!; k <= s[o + LAST_K]!; k++) {
+      const slot = k % BUCKETS;
+      const c = s[o + COUNTS + slot]!;
+      if (c === 0) continue;
+      out.timesMs.push(Math.round((origin + k * width + s[o + TSUMS + slot]! / c) * 1000));
+      out.values.push(s[o + SUMS + slot]! / c);
+    }
+    return out;
+  }
+
   /** Point forecast and prediction interval at `atMs`, or null with fewer than 3 buckets of data. */
   forecast(id: number, atMs: number): ForecastPoint | null {
     if (!this.fit(id)) return null;

@@ -58,6 +58,8 @@ const RECENT_WINDOWS_MS = [4 * HOUR_MS, 8 * HOUR_MS, 16 * HOUR_MS, 32 * HOUR_MS]
 const RECENT_EXTRA_T = 2;
 /** A recent window's trend is believed this many window lengths ahead. */
 const RECENT_EXTRAPOLATION = 8;
+/** Series ids below this are remembered in `skip` (series ids are dense, from 0). */
+const MAX_SKIP_ID = 1 << 24;
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { LOW: 0, MEDIUM: 1, HIGH: 2 };
 
 interface Track {
@@ -84,6 +86,11 @@ export class ProactiveInsights {
   private readonly keepClosed: number;
   /** By series id; null: looked at, not capacity-like. */
   private readonly tracks = new Map<number, Track | null>();
+  /**
+   * By series id, 1: looked at and not capacity-like — most series, so `observe` answers them from
+   * a typed array instead of a Map lookup per sample (measured: docs/adr/0005, throughput attempts).
+   */
+  private skip = new Uint8Array(1024);
   private readonly openById = new Map<string, Insight>();
   private closed: Insight[] = [];
   private transitions: InsightTransition[] = [];
@@ -105,12 +112,15 @@ export class ProactiveInsights {
    * O(1)). `context.maxValue` is a known `_max` sibling (pool size), read on the first sample.
    */
   observe(series: ProactiveSeries, timeMs: number, value: number, context?: CapacityContext): void {
-    let track = this.tracks.get(series.id);
+    const id = series.id;
+    if (id < this.skip.length && this.skip[id] === 1) return;
+    let track = this.tracks.get(id);
     if (track === undefined) {
       if (!Number.isFinite(value)) return;
       const target = capacityTarget(series, value, context);
       track = target === null ? null : { series, target, fid: target.mode === 'deadline' ? -1 : this.forecaster.add(), samples: 0, quiet: 0, jumpStrikes: 0, windowFromMs: null, open: null };
-      this.tracks.set(series.id, track);
+      this.tracks.set(id, track);
+      if (track === null && Number.isInteger(id) && id >= 0 && id < MAX_SKIP_ID) this.markSkipped(id);
     }
     if (track === null || !Number.isFinite(value)) return;
     if (track.fid >= 0) this.forecaster.update(track.fid, timeMs, value);
@@ -120,9 +130,26 @@ export class ProactiveInsights {
     this.apply(track, timeMs, prediction);
   }
 
+  private markSkipped(id: number): void {
+    if (id >= this.skip.length) {
+      let n = this.skip.length * 2;
+      while (n <= id) n *= 2;
+      const next = new Uint8Array(n);
+      next.set(this.skip);
+      this.skip = next;
+    }
+    this.skip[id] = 1;
+  }
+
   /** Ongoing insights, then the most recently closed ones. */
   insights(): Insight[] {
     return [...this.openById.values(), ...this.closed];
+  }
+
+  /** The forecaster's bucketed history of a series (days, where the raw history keeps hours), or null. */
+  historyOf(seriesId: number): { timesMs: number[]; values: number[] } | null {
+    const track = this.tracks.get(seriesId);
+    return track && track.fid >= 0 ? this.forecaster.history(track.fid) : null;
   }
 
   /**

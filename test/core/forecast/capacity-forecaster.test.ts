@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
-import { CapacityForecaster } from '../../../src/core/forecast/index.js';
+import { BUCKETS, CapacityForecaster } from '../../../src/core/forecast/index.js';
 import { seededRandom } from '../../../src/core/sim/index.js';
 
 const MIN_MS = 60_000;
@@ -146,5 +146,22 @@ describe('CapacityForecaster', () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('CapacityForecaster.history', () => {
+  it('returns the bucket means of the window, oldest first, spanning days in at most BUCKETS points', () => {
+    const f = new CapacityForecaster();
+    const id = f.add();
+    assert.deepEqual(f.history(id), { timesMs: [], values: [] });
+    const t0 = Date.UTC(2026, 0, 5);
+    // Four days of a line falling 1 per minute, one sample a minute.
+    for (let m = 0; m < 4 * 1440; m++) f.update(id, t0 + m * 60_000, 10_000 - m);
+    const h = f.history(id);
+    assert.ok(h.timesMs.length > 100 && h.timesMs.length <= BUCKETS, `${h.timesMs.length} points`);
+    assert.ok(h.timesMs.every((t, i) => i === 0 || t > h.timesMs[i - 1]!), 'times increase');
+    assert.ok(h.timesMs[0]! - t0 < 86_400_000 && t0 + 4 * 86_400_000 - h.timesMs.at(-1)! < 3_600_000, 'spans the days seen');
+    // A bucket mean of a line is the line at the bucket's mean time.
+    for (let i = 0; i < h.timesMs.length; i++) assert.ok(Math.abs(h.values[i]! - (10_000 - (h.timesMs[i]! - t0) / 60_000)) < 1e-6 * 10_000);
   });
 });
