@@ -122,7 +122,8 @@ const TAIL = 26; // 6 statistics × (quantile, mean excess, mean squared excess)
 const DAY = 44; // daily profile: DAY_BINS values by time of day
 const DAY_SCALE = DAY + DAY_BINS; // then DAY_BINS mean |r| by time of day
 const WEEK = DAY_SCALE + DAY_BINS; // day-of-week offsets
-export const STRIDE = WEEK + WEEK_BINS + 1;
+const RUN_TAIL = WEEK + WEEK_BINS + 1; // tail of the run length (quantile, mean excess, mean squared excess)
+export const STRIDE = RUN_TAIL + 3;
 
 const SQRT_PI_2 = Math.sqrt(Math.PI / 2); // mean |N(0,1)| = sqrt(2/pi): scale·this = σ
 const SHORT_SD = Math.sqrt(ALPHA_SHORT / (2 - ALPHA_SHORT)); // sd of the EW mean of iid N(0,1)
@@ -169,6 +170,7 @@ export class DetectorBank {
     this.setTailPrior(o + TAIL + 9, 1.4, 0.2);
     this.setTailPrior(o + TAIL + 12, 2.2, 0.45);
     this.setTailPrior(o + TAIL + 15, 2.2 * SHORT_SD, 0.45 * SHORT_SD);
+    this.setTailPrior(o + RUN_TAIL, 1, 3);
   }
 
   private setTailPrior(at: number, quantile: number, meanExcess: number): void {
@@ -344,7 +346,17 @@ export class DetectorBank {
     const run = same ? s[o + RUN] + 1 : 0;
     s[o + RUN] = run;
     const rep = s[o + REPEAT];
-    const pStuck = ready && run >= 3 ? Math.min(1, Math.pow(Math.min(0.999, rep + 0.01), run)) : 1;
+    // Repeats cluster on real series (a floor value, a quantised idle level), so the geometric
+    // model alone is overconfident: a run must also be long for this series' own run lengths.
+    // Its tail is learnt over the points that repeat their predecessor (P(run ≥ r | a repeat)).
+    let pStuck = 1;
+    if (same) {
+      this.io[0] = run;
+      this.tail(o + RUN_TAIL, learnTail);
+      const pRunTail = this.io[1];
+      const pGeom = Math.pow(Math.min(0.999, rep + 0.01), run);
+      if (ready && run >= 3) pStuck = Math.min(1, pGeom > pRunTail ? pGeom : pRunTail);
+    }
     // A long run becomes the new normal: repeats are learned faster while one lasts.
     s[o + REPEAT] = rep + (run > 3 ? 4 * ALPHA_REPEAT : ALPHA_REPEAT) * ((same ? 1 : 0) - rep);
 
@@ -556,4 +568,4 @@ export class DetectorBank {
 }
 
 /** Bumped whenever STRIDE or the meaning of a slot changes. */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
