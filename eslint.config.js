@@ -62,6 +62,11 @@ export default tseslint.config(
     },
   },
   {
+    // The web dashboard runs in the browser: browser globals; the src/ layering rules do not apply.
+    files: ['web/**/*.{ts,tsx}'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', localStorage: 'readonly', fetch: 'readonly', getComputedStyle: 'readonly', ResizeObserver: 'readonly', URLSearchParams: 'readonly', TextDecoderStream: 'readonly', CustomEvent: 'readonly', HTMLElement: 'readonly' } },
+  },
+  {
     files: ['bin/**/*.js', 'scripts/**/*.mjs', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

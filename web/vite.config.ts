@@ -8,7 +8,7 @@ const api = process.env.VIGIL_URL ?? 'http://127.0.0.1:8080';
 
 // eslint-disable-next-line no-restricted-syntax -- Vite reads the default export of its config file
 export default defineConfig({
-  root: new URL('.', import.meta.url).pathname,
+  root: decodeURIComponent(new URL('.', import.meta.url).pathname),
   base: '/',
   plugins: [react()],
   build: {

@@ -1,6 +1,6 @@
 // The dashboard shell: navigation, theme, live-update status, token prompt, and one route per view
 // (every view is a deep link; the server answers index.html for them).
-import { useEffect, useState, type FormEvent } from 'react';
+import { Suspense, lazy, useEffect, useState, type FormEvent } from 'react';
 import { NavLink, Route, Routes, useLocation } from 'react-router';
 import { LiveProvider, useLiveState } from './api/live.js';
 import { UNAUTHORIZED_EVENT, authToken, setAuthToken } from './api/client.js';
@@ -9,10 +9,13 @@ import { useTheme } from './theme.js';
 import { useDocumentTitle } from './document-title.js';
 import { DashboardPage } from './features/dashboard/dashboard-page.js';
 import { InsightsPage } from './features/insights/insights-page.js';
-import { InsightDetailPage } from './features/insights/insight-detail-page.js';
 import { EventsPage } from './features/events/events-page.js';
 import { ResourcesPage } from './features/resources/resources-page.js';
-import { SettingsPage } from './features/settings/settings-page.js';
+import { Loading } from './components/status-notes.js';
+
+// Charts (uPlot) and settings load on first use: the dashboard and lists stay a small download.
+const InsightDetailPage = lazy(() => import('./features/insights/insight-detail-page.js').then((m) => ({ default: m.InsightDetailPage })));
+const SettingsPage = lazy(() => import('./features/settings/settings-page.js').then((m) => ({ default: m.SettingsPage })));
 
 export function App() {
   return (
@@ -65,15 +68,17 @@ function Shell() {
       </header>
       <TokenPrompt />
       <main id="main" tabIndex={-1}>
-        <Routes>
-          <Route path="/" element={<DashboardPage />} />
-          <Route path="/insights" element={<InsightsPage />} />
-          <Route path="/insights/:id" element={<InsightDetailPage />} />
-          <Route path="/events" element={<EventsPage />} />
-          <Route path="/resources" element={<ResourcesPage />} />
-          <Route path="/settings" element={<SettingsPage />} />
-          <Route path="*" element={<NotFound />} />
-        </Routes>
+        <Suspense fallback={<Loading />}>
+          <Routes>
+            <Route path="/" element={<DashboardPage />} />
+            <Route path="/insights" element={<InsightsPage />} />
+            <Route path="/insights/:id" element={<InsightDetailPage />} />
+            <Route path="/events" element={<EventsPage />} />
+            <Route path="/resources" element={<ResourcesPage />} />
+            <Route path="/settings" element={<SettingsPage />} />
+            <Route path="*" element={<NotFound />} />
+          </Routes>
+        </Suspense>
       </main>
     </>
   );

@@ -1,11 +1,16 @@
 // Links out of the dashboard: the same series in Prometheus' graph page or Grafana Explore, and
 // recommendation links. Every href built here is http(s) only, whatever the data says.
 
+/** The page's origin (relative links resolve against it); a placeholder outside a browser. */
+function pageOrigin(): string {
+  return (globalThis as { location?: { origin?: string } }).location?.origin ?? 'http://localhost';
+}
+
 /** The URL when it is http(s), else null (no javascript:, data:, ...). */
 export function safeHttpUrl(raw: string | null | undefined): string | null {
   if (!raw) return null;
   try {
-    const u = new URL(raw, window.location.origin);
+    const u = new URL(raw, pageOrigin());
     return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : null;
   } catch {
     return null;

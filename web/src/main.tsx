@@ -1,7 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
-import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { App } from './app.js';
 import { applyInitialTheme } from './theme.js';

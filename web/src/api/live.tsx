@@ -6,6 +6,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import { useSetting } from '../settings-store.js';
 import { authHeaders } from './client.js';
 import type { Insight } from './types.js';
+import { SseParser } from './sse-parser.js';
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'polling';
 /** An insight that was created or changed; null: "something may have changed, refetch". */
@@ -18,43 +19,6 @@ interface LiveContextValue {
 
 const POLL_MS = 15_000;
 const LiveContext = createContext<LiveContextValue>({ state: 'polling', subscribe: () => () => undefined });
-
-export interface SseMessage {
-  readonly event: string;
-  readonly data: string;
-}
-
-/** Incremental text/event-stream parser: feed chunks, get complete messages. */
-export class SseParser {
-  private buffer = '';
-  private event = '';
-  private data: string[] = [];
-
-  push(chunk: string): SseMessage[] {
-    this.buffer += chunk;
-    const out: SseMessage[] = [];
-    for (;;) {
-      const m = /\r\n|\r|\n/.exec(this.buffer);
-      if (!m) break;
-      const line = this.buffer.slice(0, m.index);
-      this.buffer = this.buffer.slice(m.index + m[0].length);
-      if (line === '') {
-        if (this.data.length > 0) out.push({ event: this.event || 'message', data: this.data.join('\n') });
-        this.event = '';
-        this.data = [];
-        continue;
-      }
-      if (line.startsWith(':')) continue; // comment (keep-alive ping)
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      let value = colon === -1 ? '' : line.slice(colon + 1);
-      if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'event') this.event = value;
-      else if (field === 'data') this.data.push(value);
-    }
-    return out;
-  }
-}
 
 export function LiveProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<LiveState>('connecting');

@@ -63,12 +63,13 @@ export interface Forecast {
   readonly seriesKey: string;
   readonly limit: number;
   readonly history: { readonly timesMs: readonly number[]; readonly values: readonly (number | null)[] };
+  /** null when the server cannot forecast the series any more (e.g. it restarted and lost the points). */
   readonly forecast: {
     readonly timesMs: readonly number[];
     readonly expected: readonly (number | null)[];
     readonly lower: readonly (number | null)[];
     readonly upper: readonly (number | null)[];
-  };
+  } | null;
   readonly prediction: { readonly earliestMs: number; readonly expectedMs: number; readonly latestMs: number; readonly limit: number };
 }
 
@@ -100,17 +101,20 @@ export interface ServerStatus {
 /** A resource as /api/v1/resources lists it (`coverage` when the server reports it). */
 export type Resource = ResourceRecord & { readonly coverage?: string };
 
-/** Notification channels, deliveries and runbooks: shapes from the notifications work, read loosely. */
+/** A notification channel as GET /api/v1/channels shows it (URL credentials masked as ***, secret never shown). */
 export interface Channel {
   readonly name: string;
   readonly type: string;
-  readonly url?: string;
-  readonly minSeverity?: Severity;
-  readonly types?: readonly string[];
-  readonly rateLimitPerMinute?: number;
-  readonly secret?: string | null;
-  readonly hasSecret?: boolean;
-  readonly source?: string;
+  readonly url: string;
+  readonly minSeverity: Severity;
+  readonly types: readonly string[];
+  readonly rateLimitPerMinute: number;
+  /** config: from vigil.yaml; api: set through the API (overrides a configured one of the same name). */
+  readonly source: 'config' | 'api';
+  readonly secret: '***' | null;
+  readonly secretEnv: string | null;
+  /** Why the channel cannot be used, or null. */
+  readonly problem: string | null;
 }
 
 export type LooseRecord = Readonly<Record<string, unknown>>;

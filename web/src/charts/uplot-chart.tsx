@@ -2,6 +2,7 @@
 // rebuilt when the theme changes (canvas colours come from CSS custom properties).
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 import { useTheme } from '../theme.js';
 
 export interface ChartColors {
@@ -105,6 +106,8 @@ export function verticalMarker(u: uPlot, ms: number, color: string, text?: strin
     ctx.setLineDash([]);
     ctx.fillStyle = color;
     ctx.font = `${11 * dpr}px system-ui, sans-serif`;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
     const w = ctx.measureText(text).width;
     const tx = x + 4 * dpr + w > bbox.left + bbox.width ? x - 4 * dpr - w : x + 4 * dpr;
     ctx.fillText(text.length > 60 ? text.slice(0, 57) + '…' : text, tx, bbox.top + 12 * dpr);
@@ -128,7 +131,11 @@ export function horizontalLine(u: uPlot, y: number, color: string, text?: string
   if (text) {
     ctx.fillStyle = color;
     ctx.font = `${11 * dpr}px system-ui, sans-serif`;
-    ctx.fillText(text, bbox.left + 6 * dpr, py - 4 * dpr);
+    // At the left: the right end is where a forecast crosses the limit and its marker stands.
+    // (uPlot leaves its own text alignment on the context: set ours.)
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
+    ctx.fillText(text, bbox.left + 10 * dpr, py - 5 * dpr);
   }
   ctx.restore();
 }

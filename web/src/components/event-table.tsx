@@ -7,10 +7,12 @@ export interface EventTableProps {
   readonly caption: string;
   /** Give each row an id (`event-<id>`) so timeline markers and root causes can link to it. */
   readonly anchors?: boolean;
+  /** When, class and name only (dashboard). */
+  readonly compact?: boolean;
 }
 
 /** Events, newest first as given. Names, resources and attributes are untrusted text: rendered as text only. */
-export function EventTable({ events, caption, anchors = false }: EventTableProps) {
+export function EventTable({ events, caption, anchors = false, compact = false }: EventTableProps) {
   return (
     <div className="table-wrap">
       <table className="table events-table" data-testid="events-table">
@@ -20,9 +22,13 @@ export function EventTable({ events, caption, anchors = false }: EventTableProps
             <th scope="col">When</th>
             <th scope="col">Class</th>
             <th scope="col">Event</th>
-            <th scope="col" className="hide-narrow">Source</th>
-            <th scope="col" className="hide-narrow">Application</th>
-            <th scope="col" className="hide-narrow">Resources</th>
+            {compact ? null : (
+              <>
+                <th scope="col" className="hide-narrow">Source</th>
+                <th scope="col" className="hide-narrow">Application</th>
+                <th scope="col" className="hide-narrow">Resources</th>
+              </>
+            )}
           </tr>
         </thead>
         <tbody>
@@ -36,7 +42,7 @@ export function EventTable({ events, caption, anchors = false }: EventTableProps
               </td>
               <td className="event-name">
                 <span>{e.name}</span>
-                {Object.keys(e.attributes).length > 0 ? (
+                {!compact && Object.keys(e.attributes).length > 0 ? (
                   <details className="attrs">
                     <summary>details</summary>
                     <dl>
@@ -50,16 +56,20 @@ export function EventTable({ events, caption, anchors = false }: EventTableProps
                   </details>
                 ) : null}
               </td>
-              <td className="hide-narrow">{e.source}</td>
-              <td className="hide-narrow">{e.application ?? <span className="muted">—</span>}</td>
-              <td className="hide-narrow resources-cell">
-                {e.resources.slice(0, 4).map((r) => (
-                  <code key={r} className="res">
-                    {r}
-                  </code>
-                ))}
-                {e.resources.length > 4 ? <span className="muted"> +{e.resources.length - 4}</span> : null}
-              </td>
+              {compact ? null : (
+                <>
+                  <td className="hide-narrow">{e.source}</td>
+                  <td className="hide-narrow">{e.application ?? <span className="muted">—</span>}</td>
+                  <td className="hide-narrow resources-cell">
+                    {e.resources.slice(0, 4).map((r) => (
+                      <code key={r} className="res">
+                        {r}
+                      </code>
+                    ))}
+                    {e.resources.length > 4 ? <span className="muted"> +{e.resources.length - 4}</span> : null}
+                  </td>
+                </>
+              )}
             </tr>
           ))}
         </tbody>

@@ -28,7 +28,7 @@ export function FeatureError({ error, feature, retry }: { readonly error: Error;
   if (isMissingEndpoint(error)) {
     return (
       <p className="note unavailable" data-testid="not-available">
-        {feature} is not available on this server (the endpoint is not installed).
+        {feature}: not available on this server (the endpoint is not installed).
       </p>
     );
   }

@@ -1,12 +1,14 @@
 // System health at a glance: ongoing reactive and proactive insights by severity, resources
 // analysed in the last hour, MTTR over a chosen range, and a card per application.
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { useApi } from '../../api/use-api.js';
 import { useLiveReload } from '../../api/use-live-reload.js';
-import { SEVERITIES, type ApplicationSummary, type Health, type Insight, type InsightPage, type Severity } from '../../api/types.js';
+import { SEVERITIES, type ApplicationSummary, type Health, type Insight, type InsightPage, type Severity, type VigilEvent } from '../../api/types.js';
 import { HealthBadge } from '../../components/badges.js';
+import { EventTable } from '../../components/event-table.js';
 import { Empty, ErrorNote, Loading } from '../../components/status-notes.js';
 import { useDocumentTitle } from '../../document-title.js';
+import { useSearchState } from '../../use-search-state.js';
 import { useNow } from '../../clock.js';
 import { duration, RANGES } from '../../format.js';
 import { InsightList } from '../insights/insight-list.js';
@@ -16,7 +18,7 @@ type MttrRange = keyof typeof MTTR_RANGES;
 
 export function DashboardPage() {
   useDocumentTitle('Dashboard');
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useSearchState();
   const mttrRange = (params.get('mttr') ?? '1w') as MttrRange;
   const range: MttrRange = mttrRange in MTTR_RANGES ? mttrRange : '1w';
   const now = useNow();
@@ -25,10 +27,14 @@ export function DashboardPage() {
   const health = useApi<Health>('/api/v1/health', { from: toMs - RANGES[range], to: toMs });
   const apps = useApi<{ applications: ApplicationSummary[] }>('/api/v1/applications');
   const ongoing = useApi<InsightPage>('/api/v1/insights', { status: 'ONGOING', sort: 'severity', limit: 1000 });
+  const closed = useApi<InsightPage>('/api/v1/insights', { status: 'CLOSED', sort: 'updatedMs', limit: 5 });
+  const events = useApi<{ events: VigilEvent[] }>('/api/v1/events', { limit: 6 });
   useLiveReload(() => {
     health.reload();
     apps.reload();
     ongoing.reload();
+    closed.reload();
+    events.reload();
   });
 
   const items = ongoing.data?.items ?? [];
@@ -41,7 +47,7 @@ export function DashboardPage() {
         <h1 id="dash-title">System health</h1>
         <label className="inline-field">
           MTTR over
-          <select value={range} onChange={(e) => setParams((p) => (p.set('mttr', e.target.value), p), { replace: true })}>
+          <select value={range} onChange={(e) => update((p) => p.set('mttr', e.target.value))}>
             {Object.entries(MTTR_RANGES).map(([k, text]) => (
               <option key={k} value={k}>
                 {text}
@@ -79,6 +85,23 @@ export function DashboardPage() {
             Ongoing proactive insights <span className="count">{proactive.length}</span>
           </h2>
           <OngoingList state={ongoing} insights={proactive} label="Ongoing proactive insights" empty="No exhaustion is predicted." />
+        </section>
+      </div>
+
+      <div className="two-col">
+        <section aria-labelledby="recently-closed">
+          <h2 id="recently-closed">
+            Recently closed <Link to="/insights?status=CLOSED&sort=updatedMs" className="more">all</Link>
+          </h2>
+          <OngoingList state={closed} insights={closed.data?.items ?? []} label="Recently closed insights" empty="No insight has closed yet." />
+        </section>
+        <section aria-labelledby="latest-events">
+          <h2 id="latest-events">
+            Latest events <Link to="/events" className="more">all</Link>
+          </h2>
+          {events.error ? <ErrorNote error={events.error} retry={events.reload} /> : null}
+          {events.data && events.data.events.length === 0 ? <Empty>No deployment or change event yet.</Empty> : null}
+          {events.data && events.data.events.length > 0 ? <EventTable events={events.data.events} caption="Latest events" compact /> : null}
         </section>
       </div>
     </section>

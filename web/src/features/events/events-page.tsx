@@ -1,11 +1,11 @@
 // Events (deployments, config changes, ...): filter by class, source, application and time.
 import { useMemo } from 'react';
-import { useSearchParams } from 'react-router';
 import { useApi } from '../../api/use-api.js';
 import { EVENT_CLASS_NAMES, type ApplicationSummary, type EventClass, type VigilEvent } from '../../api/types.js';
 import { EventTable } from '../../components/event-table.js';
 import { Empty, ErrorNote, Loading } from '../../components/status-notes.js';
 import { useDocumentTitle } from '../../document-title.js';
+import { useSearchState } from '../../use-search-state.js';
 import { useNow } from '../../clock.js';
 import { RANGES, fromLocalInput, titleCase, toLocalInput, type RangeKey } from '../../format.js';
 
@@ -14,7 +14,7 @@ const KNOWN_SOURCES = ['argocd', 'github', 'kubernetes', 'cloudtrail', 'helm', '
 
 export function EventsPage() {
   useDocumentTitle('Events');
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useSearchState();
   const now = useNow();
   const classes = (params.get('class') ?? '').split(',').map((c) => c.trim().toUpperCase()).filter((c): c is EventClass => (EVENT_CLASS_NAMES as readonly string[]).includes(c));
   const source = params.get('source') ?? '';
@@ -38,14 +38,13 @@ export function EventsPage() {
   const sources = useMemo(() => [...new Set([...KNOWN_SOURCES, ...(list.data?.events.map((e) => e.source) ?? []), ...(source ? [source] : [])])].sort(), [list.data, source]);
 
   const set = (changes: Record<string, string | null>) =>
-    setParams((p) => {
+    update((p) => {
       for (const [k, v] of Object.entries(changes)) {
         if (v === null || v === '') p.delete(k);
         else p.set(k, v);
       }
       if (!('shown' in changes)) p.delete('shown');
-      return p;
-    }, { replace: true });
+    });
   const toggleClass = (c: EventClass) => {
     const next = classes.includes(c) ? classes.filter((x) => x !== c) : [...classes, c];
     set({ class: next.length ? next.join(',') : null });

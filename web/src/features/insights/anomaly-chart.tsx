@@ -8,6 +8,7 @@ import type { AnomalyWithSeries, VigilEvent } from '../../api/types.js';
 import { UPlotChart, downloadPng, safeFileName, shadeSpan, verticalMarker, type ChartColors } from '../../charts/uplot-chart.js';
 import { absoluteTime, formatValue, percent } from '../../format.js';
 import { grafanaExploreUrl, prometheusGraphUrl } from '../../links.js';
+import { anomalyChartData } from '../../charts/chart-data.js';
 
 export interface AnomalyChartProps {
   readonly anomaly: AnomalyWithSeries;
@@ -18,31 +19,25 @@ export interface AnomalyChartProps {
   readonly height?: number;
 }
 
-/** [x, value, expected, upper, lower] for uPlot; a band given only at the peak is drawn flat. */
-export function anomalyChartData(a: AnomalyWithSeries): uPlot.AlignedData {
-  const s = a.series ?? { timesMs: [], values: [] };
-  const n = s.timesMs.length;
-  const flat = (v: number | null) => (v === null || !Number.isFinite(v) ? null : v);
-  const col = (per: readonly (number | null)[] | undefined, at: number | null) => (per && per.length === n ? per.map((v) => (v === null || !Number.isFinite(v) ? null : v)) : new Array<number | null>(n).fill(flat(at)));
-  return [Array.from(s.timesMs), s.values.map((v) => (v === null || !Number.isFinite(v) ? null : v)), col(s.expected, a.expected), col(s.upper, a.upper), col(s.lower, a.lower)] as uPlot.AlignedData;
-}
-
 export function AnomalyChart({ anomaly: a, events, prometheusUrl, grafanaUrl, grafanaDatasource, height = 220 }: AnomalyChartProps) {
   const chart = useRef<uPlot | null>(null);
   const [zoomed, setZoomed] = useState(false);
   const [pngError, setPngError] = useState<string | null>(null);
-  const data = useMemo(() => anomalyChartData(a), [a]);
+  const data = useMemo(() => anomalyChartData(a) as uPlot.AlignedData, [a]);
   const times = data[0] as number[];
   const lastMs = times.length > 0 ? times[times.length - 1]! : a.endMs ?? a.startMs;
   const firstMs = times.length > 0 ? times[0]! : a.startMs;
   const perPointBand = !!(a.series?.lower && a.series.lower.length === times.length);
+  // The kept history may begin after the anomaly did (the server keeps the newest points only):
+  // the x axis still starts before the anomaly, so its start and the events before it show.
+  const xMin = firstMs <= a.startMs ? firstMs : a.startMs - Math.max(60_000, 0.05 * (lastMs - a.startMs));
 
   const options = useCallback(
     (c: ChartColors): Omit<uPlot.Options, 'width' | 'height'> => ({
       ms: 1,
       legend: { live: true },
       cursor: { drag: { x: true, y: false, setScale: true } },
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: (_u, min, max) => [Math.min(min, xMin), max] } },
       axes: [
         { stroke: c.text, grid: { stroke: c.grid, width: 1 }, ticks: { stroke: c.grid, width: 1 } },
         { stroke: c.text, grid: { stroke: c.grid, width: 1 }, ticks: { stroke: c.grid, width: 1 }, size: 56, values: (_u, vals) => vals.map((v) => formatValue(v)) },
@@ -51,8 +46,8 @@ export function AnomalyChart({ anomaly: a, events, prometheusUrl, grafanaUrl, gr
         { label: 'time', value: (_u, v) => (v === null ? '—' : absoluteTime(v)) },
         { label: a.metricName, stroke: c.line, width: 1.5, points: { show: false }, value: (_u, v) => formatValue(v) },
         { label: perPointBand ? 'expected' : 'expected (at peak)', stroke: c.expected, width: 1, dash: [6, 4], points: { show: false }, value: (_u, v) => formatValue(v) },
-        { label: 'upper', stroke: 'transparent', points: { show: false }, value: (_u, v) => formatValue(v) },
-        { label: 'lower', stroke: 'transparent', points: { show: false }, value: (_u, v) => formatValue(v) },
+        { label: 'upper', class: 'band-edge', stroke: 'transparent', points: { show: false }, value: (_u, v) => formatValue(v) },
+        { label: 'lower', class: 'band-edge', stroke: 'transparent', points: { show: false }, value: (_u, v) => formatValue(v) },
       ],
       bands: [{ series: [3, 4], fill: c.band }],
       hooks: {
@@ -66,12 +61,12 @@ export function AnomalyChart({ anomaly: a, events, prometheusUrl, grafanaUrl, gr
           (u, key) => {
             if (key !== 'x') return;
             const sx = u.scales.x;
-            setZoomed(sx.min !== undefined && sx.max !== undefined && (sx.min > firstMs + 1 || sx.max < lastMs - 1));
+            setZoomed(sx.min !== undefined && sx.max !== undefined && (sx.min > xMin + 1 || sx.max < lastMs - 1));
           },
         ],
       },
     }),
-    [a, events, perPointBand, lastMs, firstMs],
+    [a, events, perPointBand, lastMs, xMin],
   );
 
   const from = Math.min(firstMs, a.startMs);
@@ -107,7 +102,7 @@ export function AnomalyChart({ anomaly: a, events, prometheusUrl, grafanaUrl, gr
       )}
       <div className="chart-actions">
         {zoomed ? (
-          <button type="button" className="btn small" onClick={() => chart.current?.setScale('x', { min: firstMs, max: lastMs })}>
+          <button type="button" className="btn small" onClick={() => chart.current?.setScale('x', { min: xMin, max: lastMs })}>
             Reset zoom
           </button>
         ) : (

@@ -5,47 +5,11 @@ import type uPlot from 'uplot';
 import type { Forecast } from '../../api/types.js';
 import { UPlotChart, downloadPng, horizontalLine, safeFileName, shadeSpan, verticalMarker, type ChartColors } from '../../charts/uplot-chart.js';
 import { absoluteTime, formatValue } from '../../format.js';
-
-/** [x, history, expected, upper, lower, limit]: history then forecast on one time axis. */
-export function forecastChartData(f: Forecast): uPlot.AlignedData {
-  const h = f.history;
-  const fc = f.forecast;
-  const x: number[] = [];
-  const hist: (number | null)[] = [];
-  const exp: (number | null)[] = [];
-  const up: (number | null)[] = [];
-  const lo: (number | null)[] = [];
-  const clean = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
-  for (let i = 0; i < h.timesMs.length; i++) {
-    x.push(h.timesMs[i]!);
-    hist.push(clean(h.values[i]));
-    exp.push(null);
-    up.push(null);
-    lo.push(null);
-  }
-  // The forecast starts from the last observed point, so the two lines join.
-  if (x.length > 0 && fc.timesMs.length > 0 && hist[hist.length - 1] !== null) {
-    exp[exp.length - 1] = hist[hist.length - 1]!;
-    up[up.length - 1] = hist[hist.length - 1]!;
-    lo[lo.length - 1] = hist[hist.length - 1]!;
-  }
-  const lastHist = x.length > 0 ? x[x.length - 1]! : -Infinity;
-  for (let i = 0; i < fc.timesMs.length; i++) {
-    const t = fc.timesMs[i]!;
-    if (t <= lastHist) continue;
-    x.push(t);
-    hist.push(null);
-    exp.push(clean(fc.expected[i]));
-    up.push(clean(fc.upper[i]));
-    lo.push(clean(fc.lower[i]));
-  }
-  const limit = x.map(() => f.limit);
-  return [x, hist, exp, up, lo, limit] as uPlot.AlignedData;
-}
+import { forecastChartData } from '../../charts/chart-data.js';
 
 export function ForecastChart({ forecast: f, height = 280 }: { readonly forecast: Forecast; readonly height?: number }) {
   const chart = useRef<uPlot | null>(null);
-  const data = useMemo(() => forecastChartData(f), [f]);
+  const data = useMemo(() => forecastChartData(f) as uPlot.AlignedData, [f]);
   const p = f.prediction;
   const xs = data[0] as number[];
   const xMax = Math.max(xs[xs.length - 1] ?? p.latestMs, p.latestMs);
@@ -64,8 +28,8 @@ export function ForecastChart({ forecast: f, height = 280 }: { readonly forecast
         { label: 'time', value: (_u, v) => (v === null ? '—' : absoluteTime(v)) },
         { label: 'observed', stroke: c.line, width: 1.5, points: { show: false }, value: (_u, v) => formatValue(v) },
         { label: 'forecast', stroke: c.forecast, width: 1.5, dash: [6, 4], points: { show: false }, value: (_u, v) => formatValue(v) },
-        { label: 'upper', stroke: 'transparent', points: { show: false }, value: (_u, v) => formatValue(v) },
-        { label: 'lower', stroke: 'transparent', points: { show: false }, value: (_u, v) => formatValue(v) },
+        { label: 'upper', class: 'band-edge', stroke: 'transparent', points: { show: false }, value: (_u, v) => formatValue(v) },
+        { label: 'lower', class: 'band-edge', stroke: 'transparent', points: { show: false }, value: (_u, v) => formatValue(v) },
         { label: 'limit', stroke: 'transparent', points: { show: false }, value: (_u, v) => formatValue(v) },
       ],
       bands: [{ series: [3, 4], fill: c.band }],

@@ -9,15 +9,15 @@ import type { AnomalyWithSeries, Forecast, Insight, VigilEvent } from '../../api
 import { SeverityBadge, StatusBadge, TypeBadge } from '../../components/badges.js';
 import { EventTable } from '../../components/event-table.js';
 import { RelativeTime } from '../../components/relative-time.js';
-import { Empty, ErrorNote, FeatureError, Loading } from '../../components/status-notes.js';
+import { ErrorNote, FeatureError, Loading } from '../../components/status-notes.js';
 import { useDocumentTitle } from '../../document-title.js';
 import { useNow } from '../../clock.js';
-import { absoluteTime, duration, formatValue, percent } from '../../format.js';
-import { safeHttpUrl } from '../../links.js';
+import { absoluteTime, duration, formatValue } from '../../format.js';
 import { useLinkSettings } from '../../use-link-settings.js';
 import { AnomalyChart } from './anomaly-chart.js';
 import { FeedbackPanel } from './feedback-panel.js';
 import { ForecastChart } from './forecast-chart.js';
+import { RecommendationList, RootCauseList } from './root-causes.js';
 import { Timeline } from './timeline.js';
 
 const HOUR = 3_600_000;
@@ -72,6 +72,8 @@ export function InsightDetailPage() {
 
   const openEndMs = i.endMs ?? (Number.isFinite(newestPointMs) ? Math.max(newestPointMs, i.updatedMs) : Math.max(i.updatedMs, now));
   const chartsShown = anomalyList.slice(0, CHARTS_SHOWN);
+  // A forecast has no root cause to rank; say nothing rather than "no candidate".
+  const showRootCauses = i.type === 'REACTIVE' || i.rootCauses.length > 0;
 
   return (
     <article className="page insight-detail" aria-labelledby="insight-title" data-testid="insight-detail">
@@ -139,7 +141,8 @@ export function InsightDetailPage() {
         <section aria-labelledby="forecast-title">
           <h2 id="forecast-title">Forecast</h2>
           {i.prediction ? <PredictionSummary insight={i} /> : null}
-          {forecast.data ? <ForecastChart forecast={forecast.data} /> : null}
+          {forecast.data && (forecast.data.history.timesMs.length > 0 || forecast.data.forecast) ? <ForecastChart forecast={forecast.data} /> : null}
+          {forecast.data && forecast.data.history.timesMs.length === 0 && !forecast.data.forecast ? <p className="note">The server holds no recent points of this series (it restarted since the prediction), so the forecast cannot be drawn.</p> : null}
           {forecast.loading && !forecast.data ? <Loading what="Loading the forecast" /> : null}
           {forecast.error && !isMissingEndpoint(forecast.error) ? <FeatureError error={forecast.error} feature="The forecast" retry={forecast.reload} /> : null}
         </section>
@@ -170,65 +173,16 @@ export function InsightDetailPage() {
         </section>
       ) : null}
 
-      <div className="two-col">
-        <section aria-labelledby="rc-title">
-          <h2 id="rc-title">Root-cause candidates</h2>
-          {i.rootCauses.length === 0 ? (
-            <Empty>No candidate yet.</Empty>
-          ) : (
-            <ol className="root-causes">
-              {[...i.rootCauses].sort((a, b) => a.rank - b.rank).map((rc) => (
-                <li key={`${rc.kind}-${rc.ref}`} className="card rc">
-                  <div className="rc-head">
-                    <span className="rank">#{rc.rank}</span>
-                    <a href={rc.kind === 'EVENT' ? `#event-${encodeURIComponent(rc.ref)}` : `#anomaly-${encodeURIComponent(rc.ref)}`} className="rc-title">
-                      {rc.title}
-                    </a>
-                    <span className="badge">{rc.kind === 'EVENT' ? 'event' : 'anomaly'}</span>
-                  </div>
-                  <div className="confidence" title={`confidence ${percent(rc.confidence)}`}>
-                    <span className="bar" style={{ width: percent(Math.max(0, Math.min(1, rc.confidence))).replace(' ', '') }} />
-                    <span className="conf-text">{percent(rc.confidence)} confidence</span>
-                  </div>
-                  {rc.evidence.length > 0 ? (
-                    <ul className="evidence">
-                      {rc.evidence.map((ev, k) => (
-                        <li key={k}>{ev}</li>
-                      ))}
-                    </ul>
-                  ) : null}
-                </li>
-              ))}
-            </ol>
-          )}
-        </section>
+      <div className={showRootCauses ? 'two-col' : undefined}>
+        {showRootCauses ? (
+          <section aria-labelledby="rc-title">
+            <h2 id="rc-title">Root-cause candidates</h2>
+            <RootCauseList rootCauses={i.rootCauses} />
+          </section>
+        ) : null}
         <section aria-labelledby="rec-title">
           <h2 id="rec-title">Recommendations</h2>
-          {i.recommendations.length === 0 ? (
-            <Empty>No recommendation for this insight.</Empty>
-          ) : (
-            <ul className="recommendations" data-testid="recommendations">
-              {i.recommendations.map((r) => (
-                <li key={r.id} className="card rec">
-                  <h3>{r.title}</h3>
-                  <p>{r.description}</p>
-                  {r.reason ? (
-                    <p className="why">
-                      <b>Why:</b> {r.reason}
-                    </p>
-                  ) : null}
-                  {r.links.length > 0 ? (
-                    <ul className="rec-links">
-                      {r.links.map((l) => {
-                        const href = safeHttpUrl(l);
-                        return <li key={l}>{href ? <a href={href} target="_blank" rel="noopener noreferrer">{l}</a> : <span>{l}</span>}</li>;
-                      })}
-                    </ul>
-                  ) : null}
-                </li>
-              ))}
-            </ul>
-          )}
+          <RecommendationList recommendations={i.recommendations} />
         </section>
       </div>
 

@@ -1,7 +1,6 @@
 // Insights list: reactive / proactive tabs, filters (status, severity, application, time range),
 // sorting, and live updates. Every filter lives in the URL, so a filtered view is a deep link.
 import { useMemo, type KeyboardEvent } from 'react';
-import { useSearchParams } from 'react-router';
 import { useApi } from '../../api/use-api.js';
 import { useLiveReload } from '../../api/use-live-reload.js';
 import { SEVERITIES, type ApplicationSummary, type InsightPage, type InsightType, type Severity } from '../../api/types.js';
@@ -10,13 +9,14 @@ import { useDocumentTitle } from '../../document-title.js';
 import { useNow } from '../../clock.js';
 import { RANGES, fromLocalInput, toLocalInput, type RangeKey } from '../../format.js';
 import { InsightList } from './insight-list.js';
+import { useSearchState } from '../../use-search-state.js';
 
 const PAGE_SIZE = 1000;
 const SORTS = { startMs: 'Newest first', severity: 'Severity', updatedMs: 'Recently updated' } as const;
 const RANGE_LABELS: Record<RangeKey, string> = { '12h': '12 h', '1d': '1 d', '1w': '1 w', '1m': '1 m', custom: 'Custom', all: 'All' };
 
 export function InsightsPage() {
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useSearchState();
   const now = useNow();
   const type: InsightType = params.get('type')?.toLowerCase() === 'proactive' ? 'PROACTIVE' : 'REACTIVE';
   useDocumentTitle(type === 'REACTIVE' ? 'Reactive insights' : 'Proactive insights');
@@ -49,14 +49,13 @@ export function InsightsPage() {
   useLiveReload(list.reload, (i) => i.type === type);
 
   const set = (changes: Record<string, string | null>) =>
-    setParams((p) => {
+    update((p) => {
       for (const [k, v] of Object.entries(changes)) {
         if (v === null || v === '') p.delete(k);
         else p.set(k, v);
       }
       if (!('page' in changes)) p.delete('page');
-      return p;
-    }, { replace: true });
+    });
 
   const toggleSeverity = (s: Severity) => {
     const next = severity.includes(s) ? severity.filter((x) => x !== s) : [...severity, s];
@@ -170,7 +169,11 @@ export function InsightsPage() {
           </select>
         </label>
         {filtered ? (
-          <button type="button" className="btn small clear" onClick={() => setParams(type === 'PROACTIVE' ? { type: 'proactive' } : {}, { replace: true })}>
+          <button type="button" className="btn small clear" onClick={() =>
+              update((p) => {
+                for (const k of [...p.keys()]) if (k !== 'type') p.delete(k);
+              })
+            }>
             Clear filters
           </button>
         ) : null}

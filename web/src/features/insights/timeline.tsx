@@ -42,17 +42,32 @@ function ticks(fromMs: number, toMs: number, count: number): number[] {
 
 export function Timeline({ anomalies, events, nowMs }: TimelineProps) {
   const { fromMs, toMs } = timelineWindow(anomalies, events, nowMs);
-  const pct = (t: number) => `${(((t - fromMs) / (toMs - fromMs)) * 100).toFixed(3)}%`;
+  const frac = (t: number) => (t - fromMs) / (toMs - fromMs);
+  const pct = (t: number) => `${(frac(t) * 100).toFixed(3)}%`;
   const sorted = [...anomalies].sort((a, b) => a.startMs - b.startMs);
+  // Event labels take lanes so that close events do not write over each other.
+  const lanes: number[] = [];
+  const laneOf = new Map<string, number>();
+  for (const e of [...events].sort((a, b) => a.timeMs - b.timeMs)) {
+    let lane = lanes.findIndex((lastFrac) => frac(e.timeMs) - lastFrac > 0.3);
+    if (lane === -1) lane = lanes.length < 3 ? lanes.length : 0;
+    lanes[lane] = frac(e.timeMs);
+    laneOf.set(e.id, lane);
+  }
   return (
     <div className="timeline" data-testid="timeline">
-      <div className="tl-row tl-events-row">
+      <div className="tl-row tl-events-row" style={{ minHeight: `${16 + 22 * Math.max(1, lanes.length)}px` }}>
         <div className="tl-label">
           Events <span className="count">{events.length}</span>
         </div>
         <div className="tl-track">
           {events.map((e) => (
-            <a key={e.id} href={`#event-${encodeURIComponent(e.id)}`} className={`tl-event ev-${e.class.toLowerCase()}`} style={{ left: pct(e.timeMs) }} title={`${titleCase(e.class)}: ${e.name} — ${absoluteTime(e.timeMs)}`} data-testid="timeline-event">
+            <a
+              key={e.id}
+              href={`#event-${encodeURIComponent(e.id)}`}
+              // Labels of events in the right half extend to the left, so they stay inside the track.
+              className={`tl-event ev-${e.class.toLowerCase()}${frac(e.timeMs) > 0.55 ? ' flip' : ''}`}
+              style={{ top: `${4 + 22 * (laneOf.get(e.id) ?? 0)}px`, ...(frac(e.timeMs) > 0.55 ? { right: `${((1 - frac(e.timeMs)) * 100).toFixed(3)}%` } : { left: pct(e.timeMs) }) }} title={`${titleCase(e.class)}: ${e.name} — ${absoluteTime(e.timeMs)}`} data-testid="timeline-event">
               <span className="tl-diamond" aria-hidden="true" />
               <span className="tl-event-name">{e.name}</span>
             </a>

@@ -1,13 +1,14 @@
 // The resource inventory: what Vigil analyses, its coverage state, tags, when it last reported,
 // how many series it has, and its health (the worst ongoing insight that names it).
 import { useMemo } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { useApi } from '../../api/use-api.js';
 import { useLiveReload } from '../../api/use-live-reload.js';
 import type { InsightPage, Resource, Severity } from '../../api/types.js';
 import { RelativeTime } from '../../components/relative-time.js';
 import { Empty, ErrorNote, Loading } from '../../components/status-notes.js';
 import { useDocumentTitle } from '../../document-title.js';
+import { useSearchState } from '../../use-search-state.js';
 
 type ResourceHealth = 'HEALTHY' | 'LOW' | 'MEDIUM' | 'HIGH' | 'RETIRED';
 const RANK: Record<Severity, number> = { LOW: 1, MEDIUM: 2, HIGH: 3 };
@@ -15,7 +16,7 @@ const SHOWN_MAX = 2000;
 
 export function ResourcesPage() {
   useDocumentTitle('Resources');
-  const [params, setParams] = useSearchParams();
+  const [params, update] = useSearchState();
   const q = params.get('q') ?? '';
   const application = params.get('application') ?? '';
   const healthFilter = params.get('health') ?? '';
@@ -49,11 +50,10 @@ export function ResourcesPage() {
     });
 
   const set = (k: string, v: string) =>
-    setParams((p) => {
+    update((p) => {
       if (v) p.set(k, v);
       else p.delete(k);
-      return p;
-    }, { replace: true });
+    });
 
   return (
     <section className="page" aria-labelledby="res-title">
@@ -127,7 +127,7 @@ export function ResourcesPage() {
                       )}
                     </td>
                     <td className="hide-narrow">{r.application ?? <span className="muted">—</span>}</td>
-                    <td className="hide-narrow">{r.coverage ?? (r.retiredMs !== null ? 'not analysed' : 'analysed')}</td>
+                    <td className="hide-narrow">{r.coverage ?? (r.retiredMs !== null ? 'retired' : 'analysed')}</td>
                     <td className="hide-narrow tags-cell">
                       {Object.entries(r.tags).map(([k, v]) => (
                         <span key={k} className="tag">

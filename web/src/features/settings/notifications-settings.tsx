@@ -6,23 +6,11 @@ import { useApi } from '../../api/use-api.js';
 import { SEVERITIES, type Channel, type LooseRecord, type Severity } from '../../api/types.js';
 import { RelativeTime } from '../../components/relative-time.js';
 import { Empty, ErrorNote, FeatureError, Loading } from '../../components/status-notes.js';
-import { titleCase } from '../../format.js';
+import { duration, titleCase } from '../../format.js';
 import { adminHint } from './admin-hint.js';
 
 const CHANNEL_TYPES = ['webhook', 'slack', 'pagerduty', 'opsgenie', 'alertmanager'] as const;
 const MESSAGE_TYPES = ['NEW_INSIGHT', 'CLOSED_INSIGHT', 'NEW_ASSOCIATION', 'SEVERITY_UPGRADED', 'NEW_RECOMMENDATION'] as const;
-
-/** The list in a response that is either the array itself or `{ <key>: [...] }`. */
-export function listIn<T>(data: unknown, keys: readonly string[]): T[] {
-  if (Array.isArray(data)) return data as T[];
-  if (data && typeof data === 'object') {
-    for (const k of keys) {
-      const v = (data as Record<string, unknown>)[k];
-      if (Array.isArray(v)) return v as T[];
-    }
-  }
-  return [];
-}
 
 interface ChannelDraft {
   name: string;
@@ -32,28 +20,36 @@ interface ChannelDraft {
   types: string[];
   rateLimitPerMinute: number;
   secret: string;
+  secretEnv: string;
 }
 
-const EMPTY_DRAFT: ChannelDraft = { name: '', type: 'webhook', url: '', minSeverity: 'MEDIUM', types: [...MESSAGE_TYPES], rateLimitPerMinute: 60, secret: '' };
+const EMPTY_DRAFT: ChannelDraft = { name: '', type: 'webhook', url: '', minSeverity: 'MEDIUM', types: [...MESSAGE_TYPES], rateLimitPerMinute: 60, secret: '', secretEnv: '' };
+/** Types whose URL has a default API base on the server. */
+const URL_OPTIONAL = new Set(['pagerduty', 'opsgenie']);
 
 export function ChannelsSection() {
-  const channels = useApi<unknown>('/api/v1/channels');
-  const deliveries = useApi<unknown>('/api/v1/deliveries', { limit: 50 });
+  const channels = useApi<{ channels: Channel[] }>('/api/v1/channels');
+  const deliveries = useApi<{ deliveries: LooseRecord[] }>('/api/v1/deliveries', { limit: 50 });
   const [draft, setDraft] = useState<ChannelDraft | null>(null);
-  const [editing, setEditing] = useState<string | null>(null);
+  const [editing, setEditing] = useState<Channel | null>(null);
   const [error, setError] = useState<Error | null>(null);
+  const [message, setMessage] = useState('');
   const [busy, setBusy] = useState(false);
-  const list = listIn<Channel>(channels.data, ['channels', 'items']);
+  const list = channels.data?.channels ?? [];
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
     if (!draft) return;
     setBusy(true);
     setError(null);
+    setMessage('');
     try {
-      const body: Record<string, unknown> = { type: draft.type, url: draft.url.trim(), minSeverity: draft.minSeverity, types: draft.types, rateLimitPerMinute: draft.rateLimitPerMinute };
+      const body: Record<string, unknown> = { type: draft.type, minSeverity: draft.minSeverity, types: draft.types, rateLimitPerMinute: draft.rateLimitPerMinute };
+      if (draft.url.trim()) body.url = draft.url.trim();
       if (draft.secret) body.secret = draft.secret;
+      if (draft.secretEnv.trim()) body.secretEnv = draft.secretEnv.trim();
       await apiSend('PUT', `/api/v1/channels/${encodeURIComponent(draft.name.trim())}`, body);
+      setMessage(`Channel "${draft.name.trim()}" saved.`);
       setDraft(null);
       setEditing(null);
       channels.reload();
@@ -66,13 +62,28 @@ export function ChannelsSection() {
   const remove = async (name: string) => {
     if (!window.confirm(`Delete the channel "${name}"?`)) return;
     setError(null);
+    setMessage('');
     try {
-      await apiSend('DELETE', `/api/v1/channels/${encodeURIComponent(name)}`);
+      const r = await apiSend<{ now: string; droppedMessages: number }>('DELETE', `/api/v1/channels/${encodeURIComponent(name)}`);
+      setMessage(r.now === 'config' ? `"${name}" is back to its vigil.yaml definition.` : `"${name}" deleted${r.droppedMessages ? `; ${r.droppedMessages} queued message(s) dropped` : ''}.`);
       channels.reload();
     } catch (err) {
       setError(adminHint(err as Error));
     }
   };
+  const test = async (name: string) => {
+    setError(null);
+    setMessage(`Sending a test message to "${name}"…`);
+    try {
+      const r = await apiSend<{ delivered: boolean; status: number | null; reason: string | null }>('POST', `/api/v1/channels/${encodeURIComponent(name)}/test`);
+      setMessage(r.delivered ? `Test message delivered to "${name}" (HTTP ${r.status}).` : `Test message to "${name}" failed: ${r.reason ?? `HTTP ${r.status}`}.`);
+      deliveries.reload();
+    } catch (err) {
+      setMessage('');
+      setError(adminHint(err as Error));
+    }
+  };
+  const masked = editing !== null && editing.url.includes('***');
 
   return (
     <section className="card settings-section" aria-labelledby="channels-title" id="channels">
@@ -101,20 +112,27 @@ export function ChannelsSection() {
                 <tbody>
                   {list.map((c) => (
                     <tr key={c.name}>
-                      <td>{c.name}</td>
+                      <td>
+                        {c.name}
+                        <span className="sub">{c.source === 'config' ? 'vigil.yaml' : 'set here'}</span>
+                        {c.problem ? <span className="sub error-text">{c.problem}</span> : null}
+                      </td>
                       <td>{c.type}</td>
                       <td className="hide-narrow">
-                        <code className="url">{c.url ?? ''}</code>
+                        <code className="url">{c.url}</code>
                       </td>
-                      <td>{c.minSeverity ?? 'MEDIUM'}</td>
-                      <td className="hide-narrow">{(c.types ?? MESSAGE_TYPES).map((t) => titleCase(t)).join(', ')}</td>
+                      <td>{c.minSeverity.toLowerCase()}</td>
+                      <td className="hide-narrow">{c.types.length === MESSAGE_TYPES.length ? 'all' : c.types.map((t) => titleCase(t)).join(', ')}</td>
                       <td className="row">
+                        <button type="button" className="btn small" onClick={() => void test(c.name)}>
+                          Test
+                        </button>
                         <button
                           type="button"
                           className="btn small"
                           onClick={() => {
-                            setEditing(c.name);
-                            setDraft({ name: c.name, type: c.type, url: c.url ?? '', minSeverity: c.minSeverity ?? 'MEDIUM', types: [...(c.types ?? MESSAGE_TYPES)], rateLimitPerMinute: c.rateLimitPerMinute ?? 60, secret: '' });
+                            setEditing(c);
+                            setDraft({ name: c.name, type: c.type, url: c.url.includes('***') ? '' : c.url, minSeverity: c.minSeverity, types: [...c.types], rateLimitPerMinute: c.rateLimitPerMinute, secret: '', secretEnv: c.secretEnv ?? '' });
                           }}
                         >
                           Edit
@@ -130,11 +148,11 @@ export function ChannelsSection() {
             </div>
           ) : null}
           {draft ? (
-            <form className="channel-form" onSubmit={save} aria-label={editing ? `Edit channel ${editing}` : 'New channel'}>
+            <form className="channel-form" onSubmit={save} aria-label={editing ? `Edit channel ${editing.name}` : 'New channel'}>
               <div className="settings-grid">
                 <label className="field">
                   <span>Name</span>
-                  <input required pattern="[A-Za-z0-9_.\-]{1,64}" value={draft.name} disabled={editing !== null} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
+                  <input required pattern="[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}" value={draft.name} disabled={editing !== null} onChange={(e) => setDraft({ ...draft, name: e.target.value })} />
                 </label>
                 <label className="field">
                   <span>Type</span>
@@ -147,12 +165,16 @@ export function ChannelsSection() {
                   </select>
                 </label>
                 <label className="field grow">
-                  <span>URL</span>
-                  <input required type="url" value={draft.url} placeholder="https://hooks.example.com/vigil" onChange={(e) => setDraft({ ...draft, url: e.target.value })} />
+                  <span>URL{URL_OPTIONAL.has(draft.type) ? ' (optional: the service’s default API)' : ''}{masked ? ' — the saved one is masked: enter it again' : ''}</span>
+                  <input required={!URL_OPTIONAL.has(draft.type)} type="url" value={draft.url} placeholder="https://hooks.example.com/vigil" onChange={(e) => setDraft({ ...draft, url: e.target.value })} />
                 </label>
                 <label className="field">
-                  <span>Secret / key {editing ? '(blank: keep)' : '(optional)'}</span>
+                  <span>Secret / key{editing?.secret ? ' (not shown: enter it again to keep one)' : ' (optional)'}</span>
                   <input type="password" autoComplete="off" value={draft.secret} onChange={(e) => setDraft({ ...draft, secret: e.target.value })} />
+                </label>
+                <label className="field">
+                  <span>…or from the environment variable</span>
+                  <input type="text" pattern="[A-Z_][A-Z0-9_]*" value={draft.secretEnv} placeholder="VIGIL_PAGERDUTY_KEY" onChange={(e) => setDraft({ ...draft, secretEnv: e.target.value })} />
                 </label>
                 <label className="field">
                   <span>From severity</span>
@@ -166,7 +188,7 @@ export function ChannelsSection() {
                 </label>
                 <label className="field">
                   <span>At most per minute</span>
-                  <input type="number" min={1} max={10000} value={draft.rateLimitPerMinute} onChange={(e) => setDraft({ ...draft, rateLimitPerMinute: Number(e.target.value) })} />
+                  <input type="number" min={1} max={100000} value={draft.rateLimitPerMinute} onChange={(e) => setDraft({ ...draft, rateLimitPerMinute: Number(e.target.value) })} />
                 </label>
               </div>
               <fieldset className="field">
@@ -201,10 +223,13 @@ export function ChannelsSection() {
               Add a channel
             </button>
           )}
+          <p role="status" className="sent">
+            {message}
+          </p>
           {error ? <ErrorNote error={error} /> : null}
           <h3>Recent deliveries</h3>
           {deliveries.error ? <FeatureError error={deliveries.error} feature="The delivery log" retry={deliveries.reload} /> : null}
-          {deliveries.data !== undefined ? <LooseTable rows={listIn<LooseRecord>(deliveries.data, ['deliveries', 'items'])} columns={['timeMs', 'channel', 'type', 'insightId', 'status', 'attempts', 'error']} empty="Nothing was sent yet." /> : null}
+          {deliveries.data !== undefined ? <LooseTable rows={deliveries.data.deliveries ?? []} columns={['timeMs', 'channel', 'type', 'insightId', 'attempt', 'outcome', 'httpStatus', 'reason']} empty="Nothing was sent yet." /> : null}
         </>
       ) : null}
     </section>
@@ -212,17 +237,22 @@ export function ChannelsSection() {
 }
 
 export function RunbooksSection() {
-  const runbooks = useApi<unknown>('/api/v1/runbooks');
-  const runs = useApi<unknown>('/api/v1/runbook-runs', { limit: 50 });
+  const runbooks = useApi<{ runbooks: LooseRecord[]; dryRun?: boolean; scriptDir?: string | null }>('/api/v1/runbooks');
+  const runs = useApi<{ runs: LooseRecord[] }>('/api/v1/runbook-runs', { limit: 50 });
   return (
     <section className="card settings-section" aria-labelledby="runbooks-title" id="runbooks">
       <h2 id="runbooks-title">Runbooks</h2>
       {runbooks.error ? <FeatureError error={runbooks.error} feature="Runbooks" retry={runbooks.reload} /> : null}
       {runbooks.loading && !runbooks.data ? <Loading /> : null}
-      {runbooks.data !== undefined ? <LooseTable rows={listIn<LooseRecord>(runbooks.data, ['runbooks', 'items'])} columns={['name', 'match', 'action', 'dryRun', 'enabled']} empty="No runbook is configured (runbooks are defined in vigil.yaml)." /> : null}
+      {runbooks.data !== undefined ? (
+        <>
+          <p className="muted">Runbooks are defined in vigil.yaml (notifications.runbooks); {runbooks.data.dryRun ? 'they run in dry-run mode by default: nothing is executed, each run is recorded.' : 'each run is recorded below.'}</p>
+          <LooseTable rows={runbooks.data.runbooks ?? []} columns={['name', 'match', 'action', 'timeoutMs', 'rateLimit', 'dryRun']} empty="No runbook is configured." />
+        </>
+      ) : null}
       <h3>Recent runs</h3>
       {runs.error ? <FeatureError error={runs.error} feature="The runbook audit trail" retry={runs.reload} /> : null}
-      {runs.data !== undefined ? <LooseTable rows={listIn<LooseRecord>(runs.data, ['runs', 'runbookRuns', 'items'])} columns={['timeMs', 'runbook', 'insightId', 'dryRun', 'status', 'result', 'error']} empty="No runbook has run yet." /> : null}
+      {runs.data !== undefined ? <LooseTable rows={runs.data.runs ?? []} columns={['timeMs', 'runbook', 'insightId', 'transition', 'status', 'target', 'detail', 'durationMs']} empty="No runbook has run yet." /> : null}
     </section>
   );
 }
@@ -239,7 +269,7 @@ function LooseTable({ rows, columns, empty }: { readonly rows: readonly LooseRec
           <tr>
             {cols.map((c) => (
               <th key={c} scope="col">
-                {c === 'timeMs' ? 'When' : titleCase(c.replace(/([a-z])([A-Z])/g, '$1_$2'))}
+                {c === 'timeMs' ? 'When' : titleCase(c.replace(/Ms$/, '').replace(/([a-z])([A-Z])/g, '$1_$2'))}
               </th>
             ))}
           </tr>
@@ -248,7 +278,7 @@ function LooseTable({ rows, columns, empty }: { readonly rows: readonly LooseRec
           {rows.map((r, k) => (
             <tr key={k}>
               {cols.map((c) => (
-                <td key={c}>{c.endsWith('Ms') && typeof r[c] === 'number' ? <RelativeTime ms={r[c] as number} /> : <CellText value={r[c]} />}</td>
+                <td key={c}>{c === 'timeMs' && typeof r[c] === 'number' ? <RelativeTime ms={r[c] as number} /> : c.endsWith('Ms') && typeof r[c] === 'number' ? duration(r[c] as number) : <CellText value={r[c]} />}</td>
               ))}
             </tr>
           ))}

@@ -169,6 +169,8 @@ function SensitivitySection() {
   const apps = useApi<{ applications: ApplicationSummary[] }>('/api/v1/applications');
   const [error, setError] = useState<Error | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  // The level being saved shows at once, not the stored one until the reload lands.
+  const [pending, setPending] = useState<{ scope: string; level: Sensitivity | null } | null>(null);
   const settings = sens.data?.settings ?? [];
   const byScope = new Map(settings.map((s) => [s.scope, s.level]));
   const appNames = [...new Set([...(apps.data?.applications.map((a) => a.name) ?? []), ...settings.filter((s) => s.scope.startsWith('application:')).map((s) => s.scope.slice('application:'.length))])].sort();
@@ -176,16 +178,20 @@ function SensitivitySection() {
 
   const put = async (scope: string, level: Sensitivity | null) => {
     setBusy(scope);
+    setPending({ scope, level });
     setError(null);
     try {
       await apiSend('PUT', '/api/v1/sensitivity', { scope, level });
       sens.reload();
     } catch (e) {
-      setError(e as Error);
+      setError(adminHint(e as Error));
+      setPending(null);
     } finally {
       setBusy(null);
     }
   };
+  useEffect(() => setPending(null), [sens.data]);
+  const shown = (scope: string): string => (pending?.scope === scope ? pending.level ?? '' : byScope.get(scope) ?? '');
 
   return (
     <section className="card settings-section" aria-labelledby="sens-title" id="sensitivity">
@@ -220,7 +226,7 @@ function SensitivitySection() {
                   <tr key={name}>
                     <td>{name}</td>
                     <td>
-                      <select aria-label={`Sensitivity of ${name}`} value={byScope.get(scope) ?? ''} disabled={busy === scope} onChange={(e) => void put(scope, (e.target.value || null) as Sensitivity | null)}>
+                      <select aria-label={`Sensitivity of ${name}`} value={shown(scope)} disabled={busy === scope} onChange={(e) => void put(scope, (e.target.value || null) as Sensitivity | null)}>
                         <option value="">Default ({sens.data!.default.toLowerCase()})</option>
                         {LEVELS.map((l) => (
                           <option key={l} value={l}>
@@ -249,7 +255,7 @@ function SensitivitySection() {
           </table>
         </div>
       ) : null}
-      {error ? <ErrorNote error={adminHint(error)} /> : null}
+      {error ? <ErrorNote error={error} /> : null}
     </section>
   );
 }
