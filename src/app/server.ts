@@ -250,6 +250,8 @@ export async function buildServer({ app, log }: ServerOptions): Promise<FastifyI
     samplesAccepted: app.metrics.samplesAccepted.value,
     store: cfg.store.kind,
     prometheusPull: app.pullStatus.state ?? 'disabled',
+    // The dashboard links each anomaly's series to this Prometheus.
+    prometheusUrl: cfg.prometheus.url ?? null,
     auth: auth.open ? 'open (localhost only)' : 'bearer tokens',
   }));
   server.get('/api/v1/resources', { config: { scope: 'read' } }, async () => ({ resources: app.listResources() }));

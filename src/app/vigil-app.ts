@@ -422,13 +422,30 @@ export class VigilApp {
     const limit = this.streamTimeMs - this.config.resources.retireAfter;
     const retired: string[] = [];
     if (this.streamTimeMs === 0) return retired;
+    // A resource's lastSeenMs is refreshed with its series at checkpoints; before retiring one,
+    // ask the pipeline for its series' newest samples (a fast replay moves stream time by days).
+    let latest: Map<string, number> | undefined;
     for (const [key, r] of this.resources) {
-      if (r.retiredMs === null && r.lastSeenMs < limit) {
-        this.resources.set(key, { ...r, retiredMs: this.streamTimeMs });
-        retired.push(key);
+      if (r.retiredMs !== null || r.lastSeenMs >= limit) continue;
+      latest ??= this.latestSamplePerResource();
+      const seen = Math.max(r.lastSeenMs, latest.get(key) ?? -Infinity);
+      if (seen >= limit) {
+        this.resources.set(key, { ...r, lastSeenMs: seen });
+        continue;
       }
+      this.resources.set(key, { ...r, retiredMs: this.streamTimeMs });
+      retired.push(key);
     }
     return retired;
+  }
+
+  private latestSamplePerResource(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const s of this.pipeline.allSeries()) {
+      const t = this.pipeline.lastSampleTimeMs(s.id);
+      if (Number.isFinite(t) && t > (out.get(s.resource) ?? -Infinity)) out.set(s.resource, t);
+    }
+    return out;
   }
 }
 
