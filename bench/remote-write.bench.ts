@@ -19,13 +19,16 @@ const BLOCKS = Number(process.env.VIGIL_BENCH_RW_BLOCKS ?? 25); // 25 x 2000 = 5
 const ROUNDS = Number(process.env.VIGIL_BENCH_RW_ROUNDS ?? 20);
 const STEP_MS = 15_000;
 
-/** payloads[block][round]: block b holds the same 2000 series in every round, times advancing. */
-function buildPayloads(t0: number): Uint8Array[][] {
+/**
+ * payloads[block][round]: block b holds the same 2000 series in every round, times advancing.
+ * Exported for bench/remote-write-replay.ts, which feeds the very same requests in-process.
+ */
+export function buildPayloads(t0: number, blocks = BLOCKS, rounds = ROUNDS): Uint8Array[][] {
   const rand = seededRandom(7);
   const out: Uint8Array[][] = [];
-  for (let b = 0; b < BLOCKS; b++) {
-    const rounds: Uint8Array[] = [];
-    for (let r = 0; r <= ROUNDS; r++) {
+  for (let b = 0; b < blocks; b++) {
+    const perRound: Uint8Array[] = [];
+    for (let r = 0; r <= rounds; r++) {
       const series = [];
       for (let k = 0; k < SERIES_PER_REQUEST; k++) {
         const n = b * SERIES_PER_REQUEST + k;
@@ -37,9 +40,9 @@ function buildPayloads(t0: number): Uint8Array[][] {
           samples: [{ value: 100 + 10 * Math.sin((r + n) / 5) + rand(), timeMs: t0 + r * STEP_MS }],
         });
       }
-      rounds.push(compressSnappy(encodeWriteRequest(series)));
+      perRound.push(compressSnappy(encodeWriteRequest(series)));
     }
-    out.push(rounds);
+    out.push(perRound);
   }
   return out;
 }

@@ -23,9 +23,14 @@ if (typeof globalThis.gc !== 'function' && process.env[CHILD_GUARD] !== '1') {
 }
 if (typeof globalThis.gc !== 'function') info('bench: running without --expose-gc; memory figures include uncollected garbage');
 
+// Optional filters: `npm run bench -- remote-write` runs only the modules whose file name contains
+// one of the given words (here bench/remote-write.bench.ts and bench/remote-write-decode.bench.ts;
+// `remote-write.bench` for the first alone). No argument: every module.
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const modules = readdirSync(benchDir)
   .filter((name) => name.endsWith('.bench.ts'))
+  .filter((name) => filters.length === 0 || filters.some((f) => name.includes(f)))
   .sort();
 
 /** Formats a figure: integers as they are, large values to whole units, small ones to 4 digits. */
@@ -59,4 +64,5 @@ for (const file of modules) {
 }
 const wallSec = Number(process.hrtime.bigint() - started) / 1e9;
 info(`bench: ${modules.length} module(s), ${failed} failed, wall time ${wallSec.toFixed(1)} s`);
+if (modules.length === 0) info(`bench: no module matches ${filters.join(', ')}`);
 if (failed > 0 || modules.length === 0) process.exitCode = 1;

@@ -25,7 +25,8 @@ export class SeriesHistory {
     const at = id * n + this.heads[id]!;
     this.times[at] = timeMs;
     this.values[at] = value;
-    this.heads[id] = (this.heads[id]! + 1) % n;
+    const next = this.heads[id]! + 1;
+    this.heads[id] = next === n ? 0 : next; // not `% n`: an integer division per sample
     if (this.counts[id]! < n) this.counts[id]!++;
   }
 

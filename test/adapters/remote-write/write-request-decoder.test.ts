@@ -9,7 +9,9 @@
 //   * label validation: invalid UTF-8 in name and value, bad names, oversize value (10 MB),
 //     duplicate names, missing __name__, too many labels — 400 VIGIL_ERR_LABELS naming the series;
 //   * stale markers counted and kept bit for bit; resolve -1 drops and is cached;
-//   * interner: same id whatever the label order, resolve once per label set, forget and clear.
+//   * interner: same id whatever the label order, resolve once per label set, forget and clear;
+//     the same label bytes meet the same entry at any offset, contiguous or interleaved with
+//     samples; sets differing in one byte at any position stay apart.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -362,6 +364,55 @@ describe('LabelInterner', () => {
     const s = spansOf(bodies[1]);
     assert.equal(interner.intern(bodies[1], s.spans, s.n), ids[1]);
     assert.equal(reg.calls(), calls + N / 2 + 1);
+  });
+
+  it('matches label bytes wherever they sit: any offset, contiguous or interleaved with samples', () => {
+    // The known-set path hashes and compares 4 bytes at a time over one range, and joins spans
+    // that are not contiguous first: the same bytes must meet the same entry in every case.
+    fc.assert(
+      fc.property(labelsArb, fc.integer({ min: 0, max: 7 }), fc.integer({ min: 1, max: 6 }), (labels, pad, cut) => {
+        const reg = registry();
+        const interner = new LabelInterner(reg.resolve);
+        const fields = Object.keys(labels).map((n) => rawLabel(enc.encode(n), enc.encode(labels[n])));
+        const contiguous = Uint8Array.from([...new Array<number>(pad).fill(0), ...fields.flat()]);
+        const sc = spansOf(contiguous.subarray(pad));
+        for (let k = 0; k < sc.spans.length; k++) sc.spans[k] += pad;
+        const id = interner.intern(contiguous, sc.spans, sc.n);
+        assert.ok(id >= 0);
+        // The same fields with a sample between them, through the decoder.
+        const at = Math.min(cut, fields.length);
+        const interleaved = request([...fields.slice(0, at).flat(), ...sample(1, 1000), ...fields.slice(at).flat()]);
+        const batch = createSampleBatch(1);
+        const res = decodeWriteRequest(interleaved, interner, batch);
+        assert.ok(res.ok);
+        assert.equal(batch.ids[0], id);
+        assert.equal(interner.size, 1, 'same bytes, same key');
+        assert.equal(reg.calls(), 1);
+      }),
+    );
+  });
+
+  it('tells apart label sets that differ in one byte at any position', () => {
+    const reg = registry();
+    const interner = new LabelInterner(reg.resolve);
+    const base = 'abcdefghijklmnopqrstuvwxyz0123456789';
+    const bodies: Uint8Array[] = [];
+    for (let i = 0; i < base.length; i++) {
+      for (const c of 'AZ_9') {
+        const v = base.slice(0, i) + c + base.slice(i + 1);
+        bodies.push(Uint8Array.from([...rawLabel(enc.encode('__name__'), enc.encode('m')), ...rawLabel(enc.encode('v'), enc.encode(v))]));
+      }
+    }
+    const ids = bodies.map((b) => {
+      const s = spansOf(b);
+      return interner.intern(b, s.spans, s.n);
+    });
+    assert.equal(new Set(ids).size, bodies.length);
+    bodies.forEach((b, i) => {
+      const s = spansOf(b);
+      assert.equal(interner.intern(b, s.spans, s.n), ids[i]);
+    });
+    assert.equal(reg.calls(), bodies.length);
   });
 
   it('reports invalid sets as INTERN_INVALID with a reason, and does not cache them', () => {
