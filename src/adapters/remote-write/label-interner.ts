@@ -47,11 +47,6 @@ export const INTERN_INVALID = -2;
 export type ResolveSeries = (labels: Labels) => number;
 
 const INITIAL_SLOTS = 1024; // power of two
-const ENTRY_STRIDE = 4;
-const E_HASH = 0;
-const E_OFF = 1;
-const E_LEN = 2;
-const E_ID = 3;
 const INITIAL_ARENA_BYTES = 64 * 1024;
 const MAX_ID = 0x7fffffff;
 
@@ -104,17 +99,15 @@ export class LabelInterner {
   /** Canonical label string -> id, so a label set reached through other bytes keeps its id. */
   private readonly byKey = new Map<string, number>();
 
-  // Open addressing, linear probing. Slot i is slots[2i] (0 empty, -1 tombstone, else entry
-  // index + 1) and slots[2i + 1] (the entry's hash), so a probe reads one cache line, not two.
-  private slots = new Int32Array(2 * INITIAL_SLOTS);
-  private slotCount = INITIAL_SLOTS;
+  // Open addressing, linear probing. slot: 0 empty, -1 tombstone, else entry index + 1.
+  private slots = new Int32Array(INITIAL_SLOTS);
   private mask = INITIAL_SLOTS - 1;
   private tombstones = 0;
-  // Entries, ENTRY_STRIDE numbers each (hash, arena offset, length, id): one cache line per hit
-  // rather than one per field (the table outgrows the caches). A forgotten entry has length -1
-  // and its bytes count as waste in the arena.
-  private entry = new Int32Array(ENTRY_STRIDE * (INITIAL_SLOTS / 2));
-  private entryCap = INITIAL_SLOTS / 2;
+  // Entries, columnar. A forgotten entry has len -1 and its bytes count as waste in the arena.
+  private entryHash = new Int32Array(INITIAL_SLOTS / 2);
+  private entryOff = new Int32Array(INITIAL_SLOTS / 2);
+  private entryLen = new Int32Array(INITIAL_SLOTS / 2);
+  private entryId = new Int32Array(INITIAL_SLOTS / 2);
   private entryKey: (string | undefined)[] = [];
   private entries = 0;
   private live = 0;
@@ -179,14 +172,13 @@ export class LabelInterner {
     const h = hashRange(view, bytes, start, total);
 
     const slots = this.slots;
-    const entry = this.entry;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const s = slots[2 * i];
+      const s = slots[i];
       if (s === 0) break;
-      if (s < 0 || slots[2 * i + 1] !== h) continue;
-      const at = (s - 1) * ENTRY_STRIDE;
-      if (entry[at + E_LEN] === total && this.sameRange(entry[at + E_OFF], view, bytes, start, total)) return entry[at + E_ID];
+      if (s < 0) continue;
+      const e = s - 1;
+      if (this.entryHash[e] === h && this.entryLen[e] === total && this.sameRange(e, view, bytes, start, total)) return this.entryId[e];
     }
     return this.firstSight(buf, spans, spanCount, h, total);
   }
@@ -199,32 +191,29 @@ export class LabelInterner {
   forget(id: number): number {
     let removed = 0;
     const slots = this.slots;
-    const entry = this.entry;
-    for (let i = 0; i < this.slotCount; i++) {
-      const s = slots[2 * i];
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i];
       if (s <= 0) continue;
       const e = s - 1;
-      const at = e * ENTRY_STRIDE;
-      if (entry[at + E_ID] !== id) continue;
-      slots[2 * i] = -1;
+      if (this.entryId[e] !== id) continue;
+      slots[i] = -1;
       this.tombstones++;
-      this.arenaWaste += entry[at + E_LEN];
-      entry[at + E_LEN] = -1;
+      this.arenaWaste += this.entryLen[e];
+      this.entryLen[e] = -1;
       this.entryKey[e] = undefined;
       this.live--;
       removed++;
     }
     for (const [key, v] of this.byKey) if (v === id) this.byKey.delete(key);
     // Reclaim the arena and the entry slots once most of them are dead.
-    if (this.arenaWaste > this.arenaUsed / 2 || this.entries > 2 * this.live + 1024) this.rebuild(this.slotCount);
+    if (this.arenaWaste > this.arenaUsed / 2 || this.entries > 2 * this.live + 1024) this.rebuild(this.slots.length);
     return removed;
   }
 
   /** Forgets everything. */
   clear(): void {
     this.byKey.clear();
-    this.slots = new Int32Array(2 * INITIAL_SLOTS);
-    this.slotCount = INITIAL_SLOTS;
+    this.slots = new Int32Array(INITIAL_SLOTS);
     this.mask = INITIAL_SLOTS - 1;
     this.tombstones = 0;
     this.entries = 0;
@@ -234,10 +223,10 @@ export class LabelInterner {
     this.arenaWaste = 0;
   }
 
-  /** Whether the arena's bytes from `off` equal `bytes[start, start + total)`. */
-  private sameRange(off: number, view: DataView, bytes: Uint8Array, start: number, total: number): boolean {
+  /** Whether entry `e`'s stored bytes equal `bytes[start, start + total)` (its length is `total`). */
+  private sameRange(e: number, view: DataView, bytes: Uint8Array, start: number, total: number): boolean {
     const arenaView = this.arenaView;
-    let j = off;
+    let j = this.entryOff[e];
     let i = start;
     const wordsEnd = start + (total & ~3);
     for (; i < wordsEnd; i += 4, j += 4) if (arenaView.getInt32(j, true) !== view.getInt32(i, true)) return false;
@@ -348,8 +337,8 @@ export class LabelInterner {
   }
 
   private store(buf: Uint8Array, spans: Int32Array, spanCount: number, h: number, total: number, id: number, key: string): void {
-    if ((this.entries + this.tombstones + 1) * 2 > this.slotCount || this.entries === this.entryCap) {
-      this.rebuild(this.live * 4 > this.slotCount ? this.slotCount * 2 : this.slotCount);
+    if ((this.entries + this.tombstones + 1) * 2 > this.slots.length || this.entries === this.entryHash.length) {
+      this.rebuild(this.live * 4 > this.slots.length ? this.slots.length * 2 : this.slots.length);
     }
     if (this.arenaUsed + total > this.arena.length) {
       let n = this.arena.length * 2;
@@ -367,11 +356,10 @@ export class LabelInterner {
     }
     this.arenaUsed = j;
     const e = this.entries++;
-    const at = e * ENTRY_STRIDE;
-    this.entry[at + E_HASH] = h;
-    this.entry[at + E_OFF] = off;
-    this.entry[at + E_LEN] = total;
-    this.entry[at + E_ID] = id;
+    this.entryHash[e] = h;
+    this.entryOff[e] = off;
+    this.entryLen[e] = total;
+    this.entryId[e] = id;
     this.entryKey[e] = key;
     this.live++;
     this.insertSlot(h, e);
@@ -381,25 +369,28 @@ export class LabelInterner {
     const slots = this.slots;
     const mask = this.mask;
     let i = h & mask;
-    while (slots[2 * i] > 0) i = (i + 1) & mask;
-    if (slots[2 * i] < 0) this.tombstones--;
-    slots[2 * i] = e + 1;
-    slots[2 * i + 1] = h;
+    while (slots[i] > 0) i = (i + 1) & mask;
+    if (slots[i] < 0) this.tombstones--;
+    slots[i] = e + 1;
   }
 
   /** Re-packs live entries (dropping forgotten ones and tombstones) into a table of `slotCount`. */
   private rebuild(slotCount: number): void {
-    const old = this.entry;
+    const oldHash = this.entryHash;
+    const oldOff = this.entryOff;
+    const oldLen = this.entryLen;
+    const oldId = this.entryId;
     const oldKey = this.entryKey;
     const oldArena = this.arena;
     const oldEntries = this.entries;
     const cap = Math.max(slotCount / 2, 16);
-    this.slots = new Int32Array(2 * slotCount);
-    this.slotCount = slotCount;
+    this.slots = new Int32Array(slotCount);
     this.mask = slotCount - 1;
     this.tombstones = 0;
-    this.entry = new Int32Array(ENTRY_STRIDE * cap);
-    this.entryCap = cap;
+    this.entryHash = new Int32Array(cap);
+    this.entryOff = new Int32Array(cap);
+    this.entryLen = new Int32Array(cap);
+    this.entryId = new Int32Array(cap);
     this.entryKey = [];
     this.arena = new Uint8Array(Math.max(INITIAL_ARENA_BYTES, (this.arenaUsed - this.arenaWaste) * 2));
     this.arenaView = new DataView(this.arena.buffer);
@@ -407,19 +398,16 @@ export class LabelInterner {
     this.arenaWaste = 0;
     let e = 0;
     for (let o = 0; o < oldEntries; o++) {
-      const from = o * ENTRY_STRIDE;
-      const len = old[from + E_LEN];
+      const len = oldLen[o];
       if (len < 0) continue;
-      const off = old[from + E_OFF];
-      this.arena.set(oldArena.subarray(off, off + len), this.arenaUsed);
-      const at = e * ENTRY_STRIDE;
-      this.entry[at + E_HASH] = old[from + E_HASH];
-      this.entry[at + E_OFF] = this.arenaUsed;
-      this.entry[at + E_LEN] = len;
-      this.entry[at + E_ID] = old[from + E_ID];
+      this.arena.set(oldArena.subarray(oldOff[o], oldOff[o] + len), this.arenaUsed);
+      this.entryHash[e] = oldHash[o];
+      this.entryOff[e] = this.arenaUsed;
+      this.entryLen[e] = len;
+      this.entryId[e] = oldId[o];
       this.entryKey[e] = oldKey[o];
       this.arenaUsed += len;
-      this.insertSlot(old[from + E_HASH], e);
+      this.insertSlot(oldHash[o], e);
       e++;
     }
     this.entries = e;
