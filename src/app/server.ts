@@ -18,6 +18,7 @@ import type { VigilApp } from './vigil-app.js';
 import { registerInsightsApi } from './insights-api.js';
 import { registerNotifyApi } from './notify-api.js';
 import { DEFAULT_DASHBOARD_ROOT, registerDashboard } from './dashboard.js';
+import { drainRequest } from './drain-request.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -80,6 +81,11 @@ export async function buildServer({ app, log }: ServerOptions): Promise<FastifyI
       (req as FastifyRequest & { counted?: boolean }).counted = true;
     }
     return undefined;
+  });
+  // An error answered before the body was read: read the rest first, so the client sees it.
+  const drainLimits = { maxBytes: 4 * cfg.server.bodyLimitBytes, timeoutMs: 10_000 };
+  server.addHook('onSend', async (req, reply) => {
+    if (reply.statusCode >= 400) await drainRequest(req.raw, drainLimits);
   });
   server.addHook('onResponse', async (req, reply) => {
     if ((req as FastifyRequest & { counted?: boolean }).counted) inFlight--;

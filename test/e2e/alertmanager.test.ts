@@ -10,6 +10,7 @@ import type { ChannelSpec, NotificationMessage } from '../../src/core/notify/ind
 import { startAlertmanager, type AlertmanagerPeer } from '../support/peers.js';
 import { closedMessage, makeInsight, makeMessage, withSeverity } from '../support/notify-fixtures.js';
 import { startRecordingServer, type RecordingServer } from '../support/recording-server.js';
+import { getJson, until } from '../support/poll.js';
 
 interface GettableAlert {
   labels: Record<string, string>;
@@ -28,27 +29,6 @@ interface WebhookNotification {
   status: 'firing' | 'resolved';
   groupLabels: Record<string, string>;
   alerts: { status: 'firing' | 'resolved'; labels: Record<string, string> }[];
-}
-
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>, diagnose: () => string = () => ''): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}\n${diagnose()}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function getJson<T>(url: string): Promise<T> {
-  const r = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status} ${await r.text()}`);
-  return (await r.json()) as T;
 }
 
 const MIN = 60_000;
@@ -100,7 +80,7 @@ receivers:
       const gs = (await getJson<AlertGroup[]>(`${am.url}/api/v2/alerts/groups`)).filter((g) => g.labels.alertname === 'VigilInsight');
       const checkout = gs.find((g) => g.labels.application === 'checkout');
       return checkout !== undefined && checkout.alerts.length === 2 && gs.some((g) => g.labels.application === 'billing') ? gs : undefined;
-    }, diagnose);
+    }, { diagnose });
     assert.equal(groups.length, 2, 'checkout and billing');
     const checkout = groups.find((g) => g.labels.application === 'checkout')!;
     assert.deepEqual(checkout.labels, { alertname: 'VigilInsight', application: 'checkout' });
@@ -115,7 +95,7 @@ receivers:
 
     // The receiver got one notification for the checkout group carrying both insights.
     const grouped = await until('a grouped webhook notification with both checkout insights', 30_000, async () =>
-      notifications(hook).find((n) => n.status === 'firing' && n.groupLabels.application === 'checkout' && ids(n).includes('in-e2e-a') && ids(n).includes('in-e2e-b')), diagnose);
+      notifications(hook).find((n) => n.status === 'firing' && n.groupLabels.application === 'checkout' && ids(n).includes('in-e2e-a') && ids(n).includes('in-e2e-b')), { diagnose });
     assert.deepEqual(grouped.groupLabels, { alertname: 'VigilInsight', application: 'checkout' });
     assert.ok(notifications(hook).every((n) => n.groupLabels.application !== 'checkout' || !ids(n).includes('in-e2e-c')), 'billing is never in the checkout group');
 
@@ -129,7 +109,7 @@ receivers:
       const active = await getJson<GettableAlert[]>(`${am.url}/api/v2/alerts?active=true&filter=${encodeURIComponent('application="checkout"')}`);
       const forA = active.filter((x) => x.labels.insight_id === 'in-e2e-a');
       return active.length === 2 && forA.length === 1 && forA[0]!.labels.severity === 'critical' ? true : undefined;
-    }, diagnose);
+    }, { diagnose });
 
     // Closing both insights resolves their alerts; billing stays.
     await send(closedMessage(withSeverity(a, 'HIGH'), Date.now()));
@@ -138,9 +118,9 @@ receivers:
       const active = await getJson<GettableAlert[]>(`${am.url}/api/v2/alerts?active=true&filter=${encodeURIComponent('alertname="VigilInsight"')}`);
       const left = active.map((x) => x.labels.insight_id);
       return !left.includes('in-e2e-a') && !left.includes('in-e2e-b') && left.includes('in-e2e-c') ? true : undefined;
-    }, diagnose);
+    }, { diagnose });
     const resolved = await until('a resolved notification for the checkout group', 30_000, async () =>
-      notifications(hook).find((n) => n.status === 'resolved' && n.groupLabels.application === 'checkout' && ids(n).includes('in-e2e-a') && ids(n).includes('in-e2e-b')), diagnose);
+      notifications(hook).find((n) => n.status === 'resolved' && n.groupLabels.application === 'checkout' && ids(n).includes('in-e2e-a') && ids(n).includes('in-e2e-b')), { diagnose });
     assert.ok(resolved.alerts.every((x) => x.status === 'resolved'));
   });
 });

@@ -8,38 +8,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seriesKey, type Labels } from '../../src/core/model/index.js';
-import { startNodeExporter, startPrometheus, type PeerProcess, type PrometheusPeer } from '../support/peers.js';
+import { nodeToVigilConfig, startNodeExporter, startPrometheus, type PeerProcess, type PrometheusPeer } from '../support/peers.js';
 import { freePort, startVigilProcess, type VigilProcess } from '../support/vigil-process.js';
-
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-async function json<T>(url: string): Promise<T> {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`${url}: HTTP ${r.status} ${await r.text()}`);
-  return (await r.json()) as T;
-}
+import { getJson, until } from '../support/poll.js';
 
 async function prometheusSeries(prom: PrometheusPeer): Promise<Set<string>> {
   const now = Date.now() / 1000;
-  const r = await json<{ data: Labels[] }>(`${prom.url}/api/v1/series?match[]=${encodeURIComponent('{job="node",__name__!~"vigil_.*"}')}&start=${now - 15}&end=${now}`);
+  const r = await getJson<{ data: Labels[] }>(`${prom.url}/api/v1/series?match[]=${encodeURIComponent('{job="node",__name__!~"vigil_.*"}')}&start=${now - 15}&end=${now}`);
   return new Set(r.data.map(seriesKey));
 }
 
 async function vigilSeries(vigil: VigilProcess): Promise<Set<string>> {
-  const r = await json<{ series: { key: string; name: string; labels: Labels }[] }>(`${vigil.url}/api/v1/series?limit=10000`);
+  const r = await getJson<{ series: { key: string; name: string; labels: Labels }[] }>(`${vigil.url}/api/v1/series?limit=10000`);
   return new Set(r.series.filter((s) => s.labels.job === 'node' && !s.name.startsWith('vigil_')).map((s) => s.key));
 }
 
@@ -55,27 +35,7 @@ describe('interop with real Prometheus and node_exporter', { timeout: 240_000 },
     const node: PeerProcess = await startNodeExporter();
     cleanup.push(() => node.stop());
     const vigilPort = await freePort();
-    const prom = await startPrometheus({
-      configYaml: `
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: node
-    static_configs: [{ targets: ['127.0.0.1:${node.port}'] }]
-  - job_name: vigil
-    honor_labels: true
-    static_configs: [{ targets: ['127.0.0.1:${vigilPort}'] }]
-remote_write:
-  - url: http://127.0.0.1:${vigilPort}/api/v1/write
-    write_relabel_configs:
-      - { source_labels: [job], regex: node, action: keep }
-      # Vigil's own scores carry the series' labels (job="node" too): never feed them back.
-      - { source_labels: [__name__], regex: 'vigil_.*', action: drop }
-    queue_config: { batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s }
-    metadata_config: { send_interval: 2s }
-`,
-    });
+    const prom = await startPrometheus({ configYaml: nodeToVigilConfig({ nodePort: node.port, vigilPort, scrapeVigil: true }) });
     cleanup.push(() => prom.stop());
     const vigil = await startVigilProcess(['--data-dir', join(dir, 'push'), '--log-level', 'warn'], { port: vigilPort });
     cleanup.push(() => vigil.stop());
@@ -88,23 +48,23 @@ remote_write:
       const extra = [...v].filter((k) => !p.has(k));
       return missing.length === 0 && extra.length === 0 ? p.size : undefined;
     });
-    const status = await json<{ series: number }>(`${vigil.url}/api/v1/status`);
+    const status = await getJson<{ series: number }>(`${vigil.url}/api/v1/status`);
     assert.equal(status.series, matched, 'every series Vigil analyses came from Prometheus');
     const active = /^vigil_series_active (\d+)$/m.exec(await (await fetch(`${vigil.url}/metrics`)).text());
     assert.equal(Number(active?.[1]), matched);
 
     // 2. Prometheus scrapes Vigil: vigil_anomaly_score is queryable, with the series' own labels.
     const scored = await until('vigil_anomaly_score in Prometheus', 60_000, async () => {
-      const targets = await json<{ data: { activeTargets: { labels: Labels; health: string; lastError: string }[] } }>(`${prom.url}/api/v1/targets`);
+      const targets = await getJson<{ data: { activeTargets: { labels: Labels; health: string; lastError: string }[] } }>(`${prom.url}/api/v1/targets`);
       const t = targets.data.activeTargets.find((x) => x.labels.job === 'vigil');
       if (t && t.health !== 'up') throw new Error(`Prometheus cannot scrape Vigil: ${t.health} ${t.lastError}`);
-      const r = await json<{ data: { result: { value: [number, string] }[] } }>(`${prom.url}/api/v1/query?query=${encodeURIComponent('count(vigil_anomaly_score{job="node"})')}`);
+      const r = await getJson<{ data: { result: { value: [number, string] }[] } }>(`${prom.url}/api/v1/query?query=${encodeURIComponent('count(vigil_anomaly_score{job="node"})')}`);
       const n = Number(r.data.result[0]?.value[1] ?? 0);
       if (n < matched * 0.9) throw new Error(`${n} of ${matched} scores queryable; vigil target ${JSON.stringify(t)}`);
       return n;
     });
     assert.ok(scored >= matched * 0.9, `${scored} scores queryable for ${matched} series`);
-    const one = await json<{ data: { result: { metric: Labels; value: [number, string] }[] } }>(`${prom.url}/api/v1/query?query=${encodeURIComponent('vigil_anomaly_score{metric_name="node_load1"}')}`);
+    const one = await getJson<{ data: { result: { metric: Labels; value: [number, string] }[] } }>(`${prom.url}/api/v1/query?query=${encodeURIComponent('vigil_anomaly_score{metric_name="node_load1"}')}`);
     assert.equal(one.data.result.length, 1, 'the score of node_load1 carries its own labels');
     const score = Number(one.data.result[0]!.value[1]);
     assert.ok(score >= 0 && score <= 1, `score in [0, 1]: ${score}`);
@@ -118,14 +78,14 @@ remote_write:
     const pulled = await until('the pulling Vigil to warm-start every node series', 90_000, async () => {
       const [p, v] = await Promise.all([prometheusSeries(prom), vigilSeries(puller)]);
       const missing = [...p].filter((k) => !v.has(k));
-      const st = await json<{ prometheusPull: string }>(`${puller.url}/api/v1/status`);
+      const st = await getJson<{ prometheusPull: string }>(`${puller.url}/api/v1/status`);
       if (missing.length === 0 && v.size > 0 && st.prometheusPull === 'ok') return v.size;
       throw new Error(`${missing.length} of ${p.size} missing (e.g. ${missing[0]}); status ${JSON.stringify(st)}; log: ${puller.output().slice(-1500)}`);
     });
     const metrics = await (await fetch(`${puller.url}/metrics`)).text();
     const accepted = Number(/^vigil_samples_accepted_total (\d+)$/m.exec(metrics)?.[1]);
     assert.ok(accepted >= pulled * 10, `warm start brought history: ${accepted} samples for ${pulled} series\n${metrics.split('\n').filter((l) => l.startsWith('vigil_samples')).join('\n')}`);
-    const pullStatus = await json<{ prometheusPull: string }>(`${puller.url}/api/v1/status`);
+    const pullStatus = await getJson<{ prometheusPull: string }>(`${puller.url}/api/v1/status`);
     assert.equal(pullStatus.prometheusPull, 'ok');
     // ...then polls incrementally: newer samples keep arriving.
     await until('incremental polls', 30_000, async () => {

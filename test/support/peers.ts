@@ -100,6 +100,36 @@ export async function startNodeExporter(opts: { extraArgs?: string[] } = {}): Pr
   ]);
 }
 
+/**
+ * prometheus.yml for the end-to-end tests: node_exporter scraped every second and remote-written to
+ * Vigil at `vigilPort` (job="node" only, never Vigil's own scores), optionally Vigil's /metrics
+ * scraped back.
+ */
+export function nodeToVigilConfig(opts: { nodePort: number; vigilPort: number; scrapeVigil?: boolean }): string {
+  const vigilJob = opts.scrapeVigil
+    ? `
+  - job_name: vigil
+    honor_labels: true
+    static_configs: [{ targets: ['127.0.0.1:${opts.vigilPort}'] }]`
+    : '';
+  return `
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: node
+    static_configs: [{ targets: ['127.0.0.1:${opts.nodePort}'] }]${vigilJob}
+remote_write:
+  - url: http://127.0.0.1:${opts.vigilPort}/api/v1/write
+    write_relabel_configs:
+      - { source_labels: [job], regex: node, action: keep }
+      # Vigil's own scores carry the series' labels (job="node" too): never feed them back.
+      - { source_labels: [__name__], regex: 'vigil_.*', action: drop }
+    queue_config: { batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s }
+    metadata_config: { send_interval: 2s }
+`;
+}
+
 /** Alertmanager with `configYaml`, clustering off (no gossip port), storage in a temp dir. */
 export async function startAlertmanager(opts: { configYaml: string; extraArgs?: string[] }): Promise<AlertmanagerPeer> {
   const bin = requireBinary('prometheus-alertmanager');

@@ -20,6 +20,27 @@ export interface VigilProcess {
   kill9(): Promise<void>;
 }
 
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** Kills every Vigil child when the test process exits, however it exits, so none outlives a run. */
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  const killAll = (): void => {
+    for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAll();
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
 export async function startVigilProcess(args: string[], opts: { port?: number; env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; nodeArgs?: string[] } = {}): Promise<VigilProcess> {
   const port = opts.port ?? (await freePort());
   // `vigil demo` runs the same server; any other argument list is for `vigil serve`.
@@ -27,6 +48,7 @@ export async function startVigilProcess(args: string[], opts: { port?: number; e
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/cli/dev-main.ts', command, '--port', String(port), ...rest], {
     cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
+  track(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -29,6 +29,7 @@ import {
   type DeliveryResult,
   type NotificationMessage,
 } from '../../core/notify/index.js';
+import { readBounded } from '../http-body.js';
 
 export interface ChannelSenderDeps {
   /** Default: the global fetch. */
@@ -136,25 +137,6 @@ function networkReason(err: unknown, timeoutMs: number): string {
   const cause = e?.cause;
   if (cause !== undefined && cause !== null) return `network error: ${[cause.code, cause.message].filter((x) => x !== undefined).join(' ')}`;
   return `network error: ${e?.message ?? String(err)}`;
-}
-
-/** The answer's text, at most `max` bytes; the rest is discarded without being buffered. */
-async function readBounded(res: Response, max: number): Promise<string> {
-  if (res.body === null) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    n += value.byteLength;
-    if (n >= max) {
-      await reader.cancel().catch(() => undefined);
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
 
 /** One line, no control characters, bounded: receiver text goes into logs. */

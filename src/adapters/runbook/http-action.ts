@@ -3,6 +3,8 @@
  * request with a deadline. Redirects are not followed — a bearer token must not travel to
  * whatever host a redirect names — and the answer is read only up to a bound, for the audit log.
  */
+import { readBounded } from '../http-body.js';
+
 export interface HttpActionRequest {
   readonly method: string;
   readonly url: string;
@@ -54,22 +56,4 @@ export async function runHttpAction(req: HttpActionRequest): Promise<HttpActionR
   const ok = res.status >= 200 && res.status < 300;
   const where = res.status >= 300 && res.status < 400 ? ` (redirect to ${res.headers.get('location') ?? '?'} not followed)` : '';
   return { status: ok ? 'SUCCEEDED' : 'FAILED', httpStatus: res.status, durationMs: elapsed(), detail: `HTTP ${res.status}${where}${text !== '' ? `: ${text}` : ''}` };
-}
-
-async function readBounded(res: Response, max: number): Promise<string> {
-  if (res.body === null) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    n += value.byteLength;
-    if (n >= max) {
-      await reader.cancel().catch(() => undefined);
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }

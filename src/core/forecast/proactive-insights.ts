@@ -92,6 +92,11 @@ export class ProactiveInsights {
    */
   private skip = new Uint8Array(1024);
   private readonly openById = new Map<string, Insight>();
+  /**
+   * Open insight id by what it is about (rule, resource, subject): node_exporter reports a
+   * filesystem as both free and available bytes, and one disk filling is one insight.
+   */
+  private readonly openBySubject = new Map<string, string>();
   private closed: Insight[] = [];
   private transitions: InsightTransition[] = [];
   private changed = new Map<string, Insight>();
@@ -274,6 +279,7 @@ export class ProactiveInsights {
       track.open = null;
       track.quiet = 0;
       this.openById.delete(open.id);
+      if (this.openBySubject.get(subjectKey(track)) === open.id) this.openBySubject.delete(subjectKey(track));
       this.closed.push(closed);
       if (this.closed.length > this.keepClosed) this.closed = this.closed.slice(this.closed.length - this.keepClosed);
       this.record(closed, 'CLOSED_INSIGHT', nowMs);
@@ -283,6 +289,8 @@ export class ProactiveInsights {
     const severity = severityFor(track.target, prediction.expectedMs - nowMs);
     const name = insightName(track.series, track.target, prediction.expectedMs - nowMs);
     if (open === null) {
+      const subject = subjectKey(track);
+      if (this.openBySubject.has(subject)) return; // another series of the same disk already has it
       const insight: Insight = {
         id: proactiveInsightId(track.series.key, nowMs),
         type: 'PROACTIVE',
@@ -302,6 +310,7 @@ export class ProactiveInsights {
       };
       track.open = insight;
       this.openById.set(insight.id, insight);
+      this.openBySubject.set(subject, insight.id);
       this.record(insight, 'NEW_INSIGHT', nowMs);
       return;
     }
@@ -322,6 +331,11 @@ export class ProactiveInsights {
     this.transitions.push({ insightId: insight.id, type, timeMs, severity: insight.severity });
     this.changed.set(insight.id, insight);
   }
+}
+
+/** What an insight is about: one per rule, resource and filled-in subject ("Disk /data" on db-1). */
+function subjectKey(track: Track): string {
+  return `${track.target.rule}\u0000${track.series.resource}\u0000${track.target.subject}`;
 }
 
 /** Severity by time to exhaustion, with the thresholds of the series' rule (default < 1 d HIGH, < 7 d MEDIUM). */

@@ -31,6 +31,13 @@ export interface InsightCorrelatorOptions {
   /** Closed insights kept in memory (oldest dropped first; default 10 000). */
   readonly maxClosedInsights?: number;
   readonly labelsOf?: (seriesKey: string) => Labels | undefined;
+  /**
+   * The state change (deployment, config change, ...) touching the anomaly's application or
+   * resource in (fromMs, toMs], if any. An anomaly that starts after such a change does not join
+   * an insight that began before the change and is not explained by an earlier change or by this
+   * one: the change may explain the anomaly, so it opens an insight of its own (see splitByChange).
+   */
+  readonly changeBetween?: (a: Anomaly, fromMs: number, toMs: number) => VigilEvent | null;
 }
 
 /** Root-cause analysis attached to an insight (see rankRootCauses). */
@@ -122,6 +129,7 @@ export class InsightCorrelator {
   private readonly maxClosed: number;
   private readonly neighbours = new Map<string, Set<string>>();
   private readonly labelsOf: ((seriesKey: string) => Labels | undefined) | undefined;
+  private readonly changeBetween: ((a: Anomaly, fromMs: number, toMs: number) => VigilEvent | null) | undefined;
 
   private readonly byId = new Map<string, InsightState>();
   private readonly ongoing = new Set<string>();
@@ -139,6 +147,7 @@ export class InsightCorrelator {
     this.causalWindowMs = options.causalWindowMs ?? 2 * 60_000;
     this.maxClosed = options.maxClosedInsights ?? 10_000;
     this.labelsOf = options.labelsOf;
+    this.changeBetween = options.changeBetween;
     for (const [caller, callees] of options.dependencies ?? []) {
       for (const callee of callees) {
         this.link(caller, callee);
@@ -171,6 +180,7 @@ export class InsightCorrelator {
       const ins = this.byId.get(id)!;
       if (!this.related(ins, a)) continue;
       if (a.startMs - ins.lastActivityMs > this.neighbourhoodMs) continue;
+      if (this.splitByChange(ins, a)) continue;
       if (target === undefined || ins.lastActivityMs > target.lastActivityMs) target = ins;
     }
     if (target === undefined && change.context) {
@@ -349,6 +359,22 @@ export class InsightCorrelator {
   private activityOf(a: Anomaly): number {
     if (a.endMs !== null) return Math.max(a.startMs, a.endMs);
     return a.peakMs - a.startMs <= this.neighbourhoodMs ? Math.max(a.startMs, a.peakMs) : a.startMs + this.neighbourhoodMs;
+  }
+
+  /**
+   * True when a state change came between an unexplained insight's onset and this anomaly's: the
+   * anomaly starts an insight of its own, which the change can explain. Without this, an insight
+   * about something else (a traffic wobble, a slow drift) that is still open when a deployment
+   * lands absorbs the deployment's effects, and its root cause stays the earlier symptom. An
+   * insight already explained by a change before its onset keeps absorbing its neighbourhood (a
+   * second deployment during an incident is usually a fix attempt, not a new incident), and so
+   * does one whose top cause is this very change (reported a little after it took effect).
+   */
+  private splitByChange(ins: InsightState, a: Anomaly): boolean {
+    if (this.changeBetween === undefined || !(a.startMs > ins.startMs)) return false;
+    if (ins.topEvent !== null && ins.topEvent.timeMs <= ins.startMs) return false;
+    const change = this.changeBetween(a, ins.startMs, a.startMs);
+    return change !== null && change.id !== ins.topEvent?.id;
   }
 
   private related(ins: InsightState, a: Anomaly): boolean {

@@ -72,8 +72,11 @@ export interface NameInput {
 const MAX_PHRASES = 3;
 
 export function insightName(input: NameInput): string {
-  // One phrase per (metric phrase, direction), ordered by kind weight, then onset.
-  const sorted = [...input.anomalies].sort((a, b) => KIND_WEIGHT[b.kind] - KIND_WEIGHT[a.kind] || a.startMs - b.startMs);
+  // One phrase per (metric phrase, direction), ordered by kind weight, then known kinds before
+  // 'other' (CPU use before node_memory_Cached_bytes), then onset.
+  const sorted = [...input.anomalies].sort(
+    (a, b) => KIND_WEIGHT[b.kind] - KIND_WEIGHT[a.kind] || Number(a.kind === 'other') - Number(b.kind === 'other') || a.startMs - b.startMs,
+  );
   const groups: { phrase: string; verb: string }[] = [];
   const seen = new Set<string>();
   for (const a of sorted) {

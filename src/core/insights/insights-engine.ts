@@ -10,7 +10,7 @@
 //
 // Pure: time comes from the samples (and from tick(nowMs), which the caller drives from its stream
 // time); nothing here reads a clock. observe() allocates nothing unless an anomaly opens or closes.
-import type { Anomaly, FeedbackValue, Insight, InsightTransition, Labels, Recommendation, SeriesDescriptor, Sensitivity, VigilEvent } from '../model/index.js';
+import type { Anomaly, EventClass, FeedbackValue, Insight, InsightTransition, Labels, Recommendation, SeriesDescriptor, Sensitivity, VigilEvent } from '../model/index.js';
 import { AnomalyTracker, type AnomalyChange, type AnomalyTrackerOptions, type ScoredPoint } from './anomaly-tracker.js';
 import { InsightCorrelator, type InsightCorrelatorOptions } from './insight-correlator.js';
 import { rankRootCauses, type RootCauseOptions } from './root-cause.js';
@@ -40,6 +40,12 @@ export type FeedbackResult =
 const SENSITIVITY_RANK: Readonly<Record<Sensitivity, number>> = { LOW: 0, MEDIUM: 1, HIGH: 2 };
 const SENSITIVITIES: readonly Sensitivity[] = ['LOW', 'MEDIUM', 'HIGH'];
 const GLOBAL_KEY = 'global';
+/**
+ * Changes after which new anomalies do not join an unexplained insight that began earlier (see
+ * InsightCorrelatorOptions.changeBetween). Scaling is left out: it is usually a reaction to the
+ * incident itself (an autoscaler), not a new cause.
+ */
+const SPLITTING_CLASSES: ReadonlySet<EventClass> = new Set<EventClass>(['DEPLOYMENT', 'CONFIG_CHANGE', 'SCHEMA_CHANGE', 'INFRASTRUCTURE', 'SECURITY_CHANGE']);
 
 function lowerOne(s: Sensitivity): Sensitivity {
   return SENSITIVITIES[Math.max(0, SENSITIVITY_RANK[s] - 1)]!;
@@ -71,7 +77,12 @@ export class InsightsEngine {
     for (const [app, s] of Object.entries(options.applicationSensitivity ?? {})) this.appSensitivity.set(app, s);
     const labelsOf = (key: string): Labels | undefined => this.labels.get(key);
     this.tracker = new AnomalyTracker(options.tracker);
-    this.correlator = new InsightCorrelator({ ...options.correlator, dependencies: options.dependencies, labelsOf });
+    const splitWindowMs = options.correlator?.neighbourhoodMs ?? 30 * 60_000;
+    const changeBetween = (a: Anomaly, fromMs: number, toMs: number): VigilEvent | null =>
+      this.recentEvents({ application: a.application, resources: [a.resource] }).find(
+        (e) => SPLITTING_CLASSES.has(e.class) && e.timeMs > fromMs && e.timeMs <= toMs && toMs - e.timeMs <= splitWindowMs,
+      ) ?? null;
+    this.correlator = new InsightCorrelator({ ...options.correlator, dependencies: options.dependencies, labelsOf, changeBetween });
     this.rootCauseOptions = { ...options.rootCause, dependencies: options.dependencies, labelsOf };
     this.lookBackMs = options.rootCause?.lookBackMs ?? 2 * 3_600_000;
     this.recommender = options.recommender;

@@ -69,6 +69,12 @@ const STATUS_LABEL = /^(code|status|status_code|http_status|http_status_code|htt
  */
 export const DEFAULT_SEMANTIC_RULES: readonly SemanticRule[] = [
   {
+    kind: 'other',
+    badDirection: 'both',
+    name: /^(node_scrape_collector_|scrape_(duration|samples|series)_|promhttp_metric_handler_)/,
+    why: "the monitoring's own bookkeeping (an exporter's collector durations, Prometheus' scrape_* series): not the service's latency or errors",
+  },
+  {
     kind: 'errors',
     badDirection: 'up',
     name: /error|fail|5xx|exception|_errors_total|rejected|dropped|timeouts?(_|$)/i,

@@ -175,6 +175,22 @@ describe('ProactiveInsights', () => {
     assert.deepEqual(pi.drainTransitions().map((x) => x.type), ['CLOSED_INSIGHT']);
   });
 
+  it('one disk reported as free and as available bytes is one insight; another disk is its own', () => {
+    const pi = new ProactiveInsights();
+    const free = seriesOf(2, 'node_filesystem_free_bytes', { instance: 'db-1:9100', mountpoint: '/data' });
+    const other = seriesOf(3, 'node_filesystem_avail_bytes', { instance: 'db-1:9100', mountpoint: '/logs' });
+    const fill = (t: number): number => Math.max(0, 80 * GB - (8 * GB * t) / DAY_MS + daily(3 * GB, t));
+    const g = gaussian(9);
+    for (let t = T0_MS; t < T0_MS + 3 * DAY_MS; t += STEP_MS) {
+      const v = fill(t - T0_MS) + 0.5 * GB * g();
+      pi.observe(disk, t, v);
+      pi.observe(free, t, v + 4 * GB); // free includes the blocks reserved for root
+      pi.observe(other, t, v);
+    }
+    const open = pi.insights().filter((i) => i.status === 'ONGOING');
+    assert.deepEqual(open.map((i) => i.name.replace(/ in \d+ days$/, '')).sort(), ['Disk /data on db-1 predicted to fill', 'Disk /logs on db-1 predicted to fill']);
+  });
+
   it('skips series that are not capacity-like', () => {
     const pi = new ProactiveInsights();
     const reqs = { ...seriesOf(5, 'http_requests_total', { instance: 'api-1' }, 'throughput') };

@@ -392,3 +392,61 @@ describe('InsightsEngine: a long-running anomaly does not absorb later incidents
     assert.deepEqual(engine.anomalies(byStart[1]!.id).map((a) => a.seriesId), [1]);
   });
 });
+
+describe('InsightsEngine: a state change splits an unexplained insight from what follows it', () => {
+  const net = makeSeries(0, 'node_network_receive_bytes_total', 'throughput', 'node/h1', 'host', 'down');
+  const gor = makeSeries(1, 'go_goroutines', 'saturation', 'node/h1', 'host');
+  const cpu = makeSeries(2, 'node_cpu_seconds_total', 'saturation', 'node/h1', 'host', 'up', { mode: 'user' });
+
+  it('anomalies after a deployment open their own insight, rooted in it, while an unexplained insight is still open', () => {
+    const engine = new InsightsEngine();
+    engine.addEvent(makeEvent('deploy', T0 + 17 * MIN, { name: 'deploy batch-worker v4.2.0', application: 'host' }));
+    // Goroutines wobble from minute 10 (no event explains it); the deployment lands at 17; CPU rises at 18.
+    run(engine, [net, gor, cpu], 0, 40, (s, m) => (s === gor && m >= 10 && m < 25) || (s === cpu && m >= 18 && m < 30) ? HOT : QUIET);
+    const all = engine.insights().sort((a, b) => a.startMs - b.startMs);
+    assert.equal(all.length, 2, all.map((i) => i.name).join('; '));
+    assert.deepEqual(all.map((i) => engine.anomalies(i.id).map((a) => a.seriesId)), [[1], [2]]);
+    assert.equal(all[1]!.startMs, T0 + 18 * MIN);
+    assert.notEqual(all[0]!.rootCauses[0]?.ref, 'deploy', 'the deployment came too long after the wobble to explain it');
+    assert.equal(all[1]!.rootCauses[0]!.ref, 'deploy');
+    assert.ok(all[1]!.eventIds.includes('deploy'));
+  });
+
+  it('a change reported shortly after the onset it explains does not split its own insight', () => {
+    const engine = new InsightsEngine();
+    // The deployment took effect at minute 10 and was reported when it finished, at 12.
+    engine.addEvent(makeEvent('deploy', T0 + 12 * MIN, { name: 'deploy batch-worker v4.2.0', application: 'host' }));
+    run(engine, [net, gor, cpu], 0, 40, (s, m) => (s === gor && m >= 10 && m < 25) || (s === cpu && m >= 15 && m < 30) ? HOT : QUIET);
+    const all = engine.insights();
+    assert.equal(all.length, 1, all.map((i) => i.name).join('; '));
+    assert.equal(all[0]!.rootCauses[0]!.ref, 'deploy');
+  });
+
+  it('without the change, the same anomalies form one insight', () => {
+    const engine = new InsightsEngine();
+    run(engine, [net, gor, cpu], 0, 40, (s, m) => (s === gor && m >= 10 && m < 25) || (s === cpu && m >= 15 && m < 30) ? HOT : QUIET);
+    assert.equal(engine.insights().length, 1);
+  });
+
+  it('a scaling event (usually a reaction) or a change of another application does not split', () => {
+    for (const e of [
+      makeEvent('scale', T0 + 14 * MIN, { class: 'SCALING', name: 'host scaled', application: 'host' }),
+      makeEvent('early', T0 + 11 * MIN, { name: 'deploy v1', application: 'other-app' }),
+    ]) {
+      const engine = new InsightsEngine();
+      engine.addEvent(e);
+      run(engine, [net, gor, cpu], 0, 40, (s, m) => (s === gor && m >= 10 && m < 25) || (s === cpu && m >= 15 && m < 30) ? HOT : QUIET);
+      assert.equal(engine.insights().length, 1, e.id);
+    }
+  });
+
+  it('an insight explained by a deployment keeps absorbing anomalies after a second change (a fix attempt)', () => {
+    const engine = new InsightsEngine();
+    engine.addEvent(makeEvent('deploy', T0 + 9 * MIN, { name: 'deploy batch-worker v4.2.0', application: 'host' }));
+    engine.addEvent(makeEvent('hotfix', T0 + 14 * MIN, { name: 'deploy batch-worker v4.2.1', application: 'host' }));
+    run(engine, [net, gor, cpu], 0, 40, (s, m) => (s === gor && m >= 10 && m < 25) || (s === cpu && m >= 15 && m < 30) ? HOT : QUIET);
+    const all = engine.insights();
+    assert.equal(all.length, 1, all.map((i) => i.name).join('; '));
+    assert.equal(all[0]!.rootCauses[0]!.ref, 'deploy');
+  });
+});

@@ -38,6 +38,10 @@ describe('classifyMetric: default rules', () => {
     assert.equal(cls('node_network_receive_bytes_total', {}, 'counter'), 'throughput/down');
     assert.equal(cls('kafka_consumer_errors_total', {}, 'counter'), 'errors/up');
     assert.equal(cls('BurstBalance'), 'capacity/down');
+    // The monitoring's own bookkeeping is neither latency nor errors of the service.
+    assert.equal(cls('node_scrape_collector_duration_seconds', { collector: 'cpu' }), 'other/both');
+    assert.equal(cls('scrape_duration_seconds'), 'other/both');
+    assert.equal(cls('promhttp_metric_handler_errors_total', { cause: 'gathering' }, 'counter'), 'other/both');
     assert.equal(cls('CPUCreditBalance'), 'capacity/down');
     assert.equal(cls('probe_ssl_earliest_cert_expiry'), 'capacity/down');
     assert.equal(cls('nginx_upstream_rps'), 'throughput/down');
@@ -59,6 +63,7 @@ describe('classifyMetric: default rules', () => {
 
   it('every rule of the table is reachable and documented', () => {
     const examples: Array<[string, Labels, MetricType, string?]> = [
+      ['node_scrape_collector_success', {}, 'gauge'],
       ['jobs_failed_total', {}, 'counter'],
       ['requests', { code: '502' }, 'counter'],
       ['node_filesystem_free_bytes', {}, 'gauge'],
