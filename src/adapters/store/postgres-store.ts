@@ -77,6 +77,7 @@ import {
   validateTransitions,
 } from './store-common.js';
 import { StoreError } from './store-error.js';
+import { SqlWhere } from './sql-where.js';
 import {
   DELIVERY_COLUMNS,
   type DeliveryRow,
@@ -290,23 +291,13 @@ export class PostgresStore implements Store {
   async listEvents(query: EventQuery): Promise<VigilEvent[]> {
     this.#open();
     const q = normaliseEventQuery(query);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const p = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (q.fromMs !== null) where.push(`time_ms >= ${p(q.fromMs)}`);
-    if (q.toMs !== null) where.push(`time_ms <= ${p(q.toMs)}`);
-    if (q.classes !== null) where.push(`class = ANY(${p(q.classes)}::text[])`);
-    if (q.source !== null) where.push(`source = ${p(q.source)}`);
-    if (q.application !== null) where.push(`application = ${p(q.application)}`);
-    if (q.resource !== null) where.push(`id IN (SELECT event_id FROM event_resources WHERE resource = ${p(q.resource)})`);
-    const sql =
-      `SELECT ${EVENT_COLUMNS} FROM events` +
-      (where.length > 0 ? ' WHERE ' + where.join(' AND ') : '') +
-      ` ORDER BY time_ms DESC, id DESC LIMIT ${p(q.limit)} OFFSET ${p(q.offset)}`;
-    const { rows } = await this.#pool.query<EventRow>(sql, params);
+    const w = new SqlWhere('postgres');
+    if (q.fromMs !== null) w.and(`time_ms >= ${w.p(q.fromMs)}`);
+    if (q.toMs !== null) w.and(`time_ms <= ${w.p(q.toMs)}`);
+    w.oneOf('class', q.classes).eq('source', q.source).eq('application', q.application);
+    if (q.resource !== null) w.and(`id IN (SELECT event_id FROM event_resources WHERE resource = ${w.p(q.resource)})`);
+    const sql = `SELECT ${EVENT_COLUMNS} FROM events${w.sql()} ORDER BY time_ms DESC, id DESC LIMIT ${w.p(q.limit)} OFFSET ${w.p(q.offset)}`;
+    const { rows } = await this.#pool.query<EventRow>(sql, w.params);
     return rows.map(eventFromRow);
   }
 
@@ -400,15 +391,9 @@ export class PostgresStore implements Store {
 
   async listResources(query: ResourceQuery = {}): Promise<ResourceRecord[]> {
     this.#open();
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.application !== undefined) {
-      params.push(query.application);
-      where.push(`application = $${params.length}`);
-    }
-    if (query.includeRetired !== true) where.push('retired_ms IS NULL');
-    const sql = 'SELECT * FROM resources' + (where.length > 0 ? ' WHERE ' + where.join(' AND ') : '') + ' ORDER BY key';
-    const { rows } = await this.#pool.query<ResourceRow>(sql, params);
+    const w = new SqlWhere('postgres').eq('application', query.application);
+    if (query.includeRetired !== true) w.and('retired_ms IS NULL');
+    const { rows } = await this.#pool.query<ResourceRow>(`SELECT * FROM resources${w.sql()} ORDER BY key`, w.params);
     return rows.map(resourceFromRow);
   }
 
@@ -472,28 +457,20 @@ export class PostgresStore implements Store {
   async listInsights(query: InsightQuery = {}): Promise<InsightPage> {
     this.#open();
     const q = normaliseInsightQuery(query);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const p = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (q.status !== null) where.push(`status = ${p(q.status)}`);
-    if (q.severities !== null) where.push(`severity = ANY(${p(q.severities)}::text[])`);
-    if (q.type !== null) where.push(`type = ${p(q.type)}`);
-    if (q.application !== null) where.push(`application = ${p(q.application)}`);
-    if (q.toMs !== null) where.push(`start_ms <= ${p(q.toMs)}`);
-    if (q.fromMs !== null) where.push(`(end_ms IS NULL OR end_ms >= ${p(q.fromMs)})`);
+    const w = new SqlWhere('postgres').eq('status', q.status).oneOf('severity', q.severities).eq('type', q.type).eq('application', q.application);
+    if (q.toMs !== null) w.and(`start_ms <= ${w.p(q.toMs)}`);
+    if (q.fromMs !== null) w.and(`(end_ms IS NULL OR end_ms >= ${w.p(q.fromMs)})`);
     // count(*) OVER () gives the total with the page in one statement (one snapshot). An offset
     // past the end returns no rows, hence the separate count then.
-    const whereSql = where.length > 0 ? ' WHERE ' + where.join(' AND ') : '';
+    const whereSql = w.sql();
+    const filterParams = [...w.params];
     const { rows } = await this.#pool.query<InsightRow & { total: string }>(
       `SELECT ${INSIGHT_COLUMNS}, count(*) OVER () AS total FROM insights${whereSql}
-       ORDER BY ${insightOrderSql(q.sort)} LIMIT ${p(q.limit)} OFFSET ${p(q.offset)}`,
-      params,
+       ORDER BY ${insightOrderSql(q.sort)} LIMIT ${w.p(q.limit)} OFFSET ${w.p(q.offset)}`,
+      w.params,
     );
     if (rows.length > 0) return { items: rows.map(insightFromRow), total: Number(rows[0]!.total) };
-    const count = await this.#pool.query<{ n: string }>(`SELECT count(*) AS n FROM insights${whereSql}`, params.slice(0, params.length - 2));
+    const count = await this.#pool.query<{ n: string }>(`SELECT count(*) AS n FROM insights${whereSql}`, filterParams);
     return { items: [], total: Number(count.rows[0]?.n ?? 0) };
   }
 
@@ -651,19 +628,8 @@ export class PostgresStore implements Store {
   async listOutbox(query: OutboxQuery = {}): Promise<OutboxEntry[]> {
     this.#open();
     const q = normaliseOutboxQuery(query);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const p = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (q.channel !== null) where.push(`channel = ${p(q.channel)}`);
-    if (q.insightId !== null) where.push(`insight_id = ${p(q.insightId)}`);
-    if (q.statuses !== null) where.push(`status = ANY(${p(q.statuses)}::text[])`);
-    const { rows } = await this.#pool.query<OutboxRow>(
-      `SELECT ${OUTBOX_COLUMNS} FROM outbox${where.length > 0 ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq, channel LIMIT ${p(q.limit)}`,
-      params,
-    );
+    const w = new SqlWhere('postgres').eq('channel', q.channel).eq('insight_id', q.insightId).oneOf('status', q.statuses);
+    const { rows } = await this.#pool.query<OutboxRow>(`SELECT ${OUTBOX_COLUMNS} FROM outbox${w.sql()} ORDER BY seq, channel LIMIT ${w.p(q.limit)}`, w.params);
     return rows.map(outboxFromRow);
   }
 
@@ -689,18 +655,8 @@ export class PostgresStore implements Store {
   async listDeliveries(query: DeliveryQuery = {}): Promise<DeliveryLogEntry[]> {
     this.#open();
     const q = normaliseDeliveryQuery(query);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const p = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (q.channel !== null) where.push(`channel = ${p(q.channel)}`);
-    if (q.insightId !== null) where.push(`insight_id = ${p(q.insightId)}`);
-    const { rows } = await this.#pool.query<DeliveryRow>(
-      `SELECT ${DELIVERY_COLUMNS} FROM deliveries${where.length > 0 ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY time_ms DESC, id DESC LIMIT ${p(q.limit)}`,
-      params,
-    );
+    const w = new SqlWhere('postgres').eq('channel', q.channel).eq('insight_id', q.insightId);
+    const { rows } = await this.#pool.query<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries${w.sql()} ORDER BY time_ms DESC, id DESC LIMIT ${w.p(q.limit)}`, w.params);
     return rows.map(deliveryFromRow);
   }
 
@@ -738,18 +694,8 @@ export class PostgresStore implements Store {
   async listRunbookRuns(query: RunbookRunQuery = {}): Promise<RunbookRun[]> {
     this.#open();
     const q = normaliseRunbookRunQuery(query);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const p = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    if (q.insightId !== null) where.push(`insight_id = ${p(q.insightId)}`);
-    if (q.runbook !== null) where.push(`runbook = ${p(q.runbook)}`);
-    const { rows } = await this.#pool.query<RunRow>(
-      `SELECT ${RUN_COLUMNS} FROM runbook_runs${where.length > 0 ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY time_ms DESC, id DESC LIMIT ${p(q.limit)}`,
-      params,
-    );
+    const w = new SqlWhere('postgres').eq('insight_id', q.insightId).eq('runbook', q.runbook);
+    const { rows } = await this.#pool.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runbook_runs${w.sql()} ORDER BY time_ms DESC, id DESC LIMIT ${w.p(q.limit)}`, w.params);
     return rows.map(runFromRow);
   }
 }

@@ -83,6 +83,7 @@ import {
   validateTransitions,
 } from './store-common.js';
 import { StoreError } from './store-error.js';
+import { SqlWhere } from './sql-where.js';
 import {
   DELIVERY_COLUMNS,
   type DeliveryRow,
@@ -273,24 +274,13 @@ export class SqliteStore implements Store {
   async listEvents(query: EventQuery): Promise<VigilEvent[]> {
     this.#open();
     const q = normaliseEventQuery(query);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const filter = (clause: string, ...values: unknown[]): void => {
-      where.push(clause);
-      params.push(...values);
-    };
-    if (q.fromMs !== null) filter('time_ms >= ?', q.fromMs);
-    if (q.toMs !== null) filter('time_ms <= ?', q.toMs);
-    if (q.classes !== null) filter(`class IN (${q.classes.map(() => '?').join(', ')})`, ...q.classes);
-    if (q.source !== null) filter('source = ?', q.source);
-    if (q.application !== null) filter('application = ?', q.application);
-    if (q.resource !== null) filter('id IN (SELECT event_id FROM event_resources WHERE resource = ?)', q.resource);
-    const sql =
-      'SELECT id, class, source, name, time_ms, application, resources, attributes FROM events' +
-      (where.length > 0 ? ' WHERE ' + where.join(' AND ') : '') +
-      ' ORDER BY time_ms DESC, id DESC LIMIT ? OFFSET ?';
-    params.push(q.limit, q.offset);
-    return (this.#stmt(sql).all(...params) as EventRow[]).map(eventFromRow);
+    const w = new SqlWhere('sqlite');
+    if (q.fromMs !== null) w.and(`time_ms >= ${w.p(q.fromMs)}`);
+    if (q.toMs !== null) w.and(`time_ms <= ${w.p(q.toMs)}`);
+    w.oneOf('class', q.classes).eq('source', q.source).eq('application', q.application);
+    if (q.resource !== null) w.and(`id IN (SELECT event_id FROM event_resources WHERE resource = ${w.p(q.resource)})`);
+    const sql = `SELECT id, class, source, name, time_ms, application, resources, attributes FROM events${w.sql()} ORDER BY time_ms DESC, id DESC LIMIT ${w.p(q.limit)} OFFSET ${w.p(q.offset)}`;
+    return (this.#stmt(sql).all(...w.params) as EventRow[]).map(eventFromRow);
   }
 
   async getEvent(id: string): Promise<VigilEvent | null> {
@@ -318,15 +308,9 @@ export class SqliteStore implements Store {
 
   async listResources(query: ResourceQuery = {}): Promise<ResourceRecord[]> {
     this.#open();
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.application !== undefined) {
-      where.push('application = ?');
-      params.push(query.application);
-    }
-    if (query.includeRetired !== true) where.push('retired_ms IS NULL');
-    const sql = 'SELECT * FROM resources' + (where.length > 0 ? ' WHERE ' + where.join(' AND ') : '') + ' ORDER BY key';
-    return (this.#stmt(sql).all(...params) as ResourceRow[]).map(resourceFromRow);
+    const w = new SqlWhere('sqlite').eq('application', query.application);
+    if (query.includeRetired !== true) w.and('retired_ms IS NULL');
+    return (this.#stmt(`SELECT * FROM resources${w.sql()} ORDER BY key`).all(...w.params) as ResourceRow[]).map(resourceFromRow);
   }
 
   async saveCheckpoint(name: string, checkpoint: Checkpoint): Promise<void> {
@@ -366,19 +350,11 @@ export class SqliteStore implements Store {
   async listInsights(query: InsightQuery = {}): Promise<InsightPage> {
     this.#open();
     const q = normaliseInsightQuery(query);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const filter = (clause: string, ...values: unknown[]): void => {
-      where.push(clause);
-      params.push(...values);
-    };
-    if (q.status !== null) filter('status = ?', q.status);
-    if (q.severities !== null) filter(`severity IN (${placeholders(q.severities.length)})`, ...q.severities);
-    if (q.type !== null) filter('type = ?', q.type);
-    if (q.application !== null) filter('application = ?', q.application);
-    if (q.toMs !== null) filter('start_ms <= ?', q.toMs);
-    if (q.fromMs !== null) filter('(end_ms IS NULL OR end_ms >= ?)', q.fromMs);
-    const whereSql = where.length > 0 ? ' WHERE ' + where.join(' AND ') : '';
+    const w = new SqlWhere('sqlite').eq('status', q.status).oneOf('severity', q.severities).eq('type', q.type).eq('application', q.application);
+    if (q.toMs !== null) w.and(`start_ms <= ${w.p(q.toMs)}`);
+    if (q.fromMs !== null) w.and(`(end_ms IS NULL OR end_ms >= ${w.p(q.fromMs)})`);
+    const whereSql = w.sql();
+    const params = w.params;
     // Page and count in one read transaction, so the total describes the same data as the page.
     return this.#db.transaction(() => {
       const total = (this.#stmt('SELECT count(*) AS n FROM insights' + whereSql).get(...params) as { n: number }).n;
@@ -491,22 +467,9 @@ export class SqliteStore implements Store {
   async listOutbox(query: OutboxQuery = {}): Promise<OutboxEntry[]> {
     this.#open();
     const q = normaliseOutboxQuery(query);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.channel !== null) {
-      where.push('channel = ?');
-      params.push(q.channel);
-    }
-    if (q.insightId !== null) {
-      where.push('insight_id = ?');
-      params.push(q.insightId);
-    }
-    if (q.statuses !== null) {
-      where.push(`status IN (${placeholders(q.statuses.length)})`);
-      params.push(...q.statuses);
-    }
-    const sql = `SELECT ${OUTBOX_COLUMNS} FROM outbox${where.length > 0 ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY seq, channel LIMIT ?`;
-    return (this.#stmt(sql).all(...params, q.limit) as OutboxRow[]).map(outboxFromRow);
+    const w = new SqlWhere('sqlite').eq('channel', q.channel).eq('insight_id', q.insightId).oneOf('status', q.statuses);
+    const sql = `SELECT ${OUTBOX_COLUMNS} FROM outbox${w.sql()} ORDER BY seq, channel LIMIT ${w.p(q.limit)}`;
+    return (this.#stmt(sql).all(...w.params) as OutboxRow[]).map(outboxFromRow);
   }
 
   async recordDelivery(update: OutboxUpdate | null, log: DeliveryLogEntry | null): Promise<void> {
@@ -525,18 +488,9 @@ export class SqliteStore implements Store {
   async listDeliveries(query: DeliveryQuery = {}): Promise<DeliveryLogEntry[]> {
     this.#open();
     const q = normaliseDeliveryQuery(query);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.channel !== null) {
-      where.push('channel = ?');
-      params.push(q.channel);
-    }
-    if (q.insightId !== null) {
-      where.push('insight_id = ?');
-      params.push(q.insightId);
-    }
-    const sql = `SELECT ${DELIVERY_COLUMNS} FROM deliveries${where.length > 0 ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY time_ms DESC, id DESC LIMIT ?`;
-    return (this.#stmt(sql).all(...params, q.limit) as DeliveryRow[]).map(deliveryFromRow);
+    const w = new SqlWhere('sqlite').eq('channel', q.channel).eq('insight_id', q.insightId);
+    const sql = `SELECT ${DELIVERY_COLUMNS} FROM deliveries${w.sql()} ORDER BY time_ms DESC, id DESC LIMIT ${w.p(q.limit)}`;
+    return (this.#stmt(sql).all(...w.params) as DeliveryRow[]).map(deliveryFromRow);
   }
 
   async listChannels(): Promise<ChannelRecord[]> {
@@ -571,18 +525,9 @@ export class SqliteStore implements Store {
   async listRunbookRuns(query: RunbookRunQuery = {}): Promise<RunbookRun[]> {
     this.#open();
     const q = normaliseRunbookRunQuery(query);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (q.insightId !== null) {
-      where.push('insight_id = ?');
-      params.push(q.insightId);
-    }
-    if (q.runbook !== null) {
-      where.push('runbook = ?');
-      params.push(q.runbook);
-    }
-    const sql = `SELECT ${RUN_COLUMNS} FROM runbook_runs${where.length > 0 ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY time_ms DESC, id DESC LIMIT ?`;
-    return (this.#stmt(sql).all(...params, q.limit) as RunRow[]).map(runFromRow);
+    const w = new SqlWhere('sqlite').eq('insight_id', q.insightId).eq('runbook', q.runbook);
+    const sql = `SELECT ${RUN_COLUMNS} FROM runbook_runs${w.sql()} ORDER BY time_ms DESC, id DESC LIMIT ${w.p(q.limit)}`;
+    return (this.#stmt(sql).all(...w.params) as RunRow[]).map(runFromRow);
   }
 }
 
