@@ -34,6 +34,7 @@ export function describeMetric(metricName: string, kind: MetricKind, labels: Lab
     case 'throughput':
       return 'traffic';
     case 'saturation':
+      if (name.includes('cpu') && (labels.mode ?? labels.state)?.toLowerCase() === 'idle') return 'idle CPU';
       if (name.includes('cpu')) return 'CPU use';
       if (name.includes('mem')) return 'memory use';
       if (name.includes('disk') || name.includes('_io')) return 'disk I/O';

@@ -94,6 +94,13 @@ export const DEFAULT_SEMANTIC_RULES: readonly SemanticRule[] = [
   },
   {
     kind: 'saturation',
+    badDirection: 'down',
+    name: /cpu/i,
+    label: { name: /^(mode|state)$/, value: /^idle$/i },
+    why: "idle CPU time (`node_cpu_seconds_total{mode=\"idle\"}`): headroom, so less of it is the bad side, and more of it after a busy spell is recovery, not an incident",
+  },
+  {
+    kind: 'saturation',
     badDirection: 'up',
     name: /cpu|utili[sz]ation|_usage|(^|_)load(\d+|avg|_average)?(_|$)|memory_used|pressure|saturation|_seconds_total$/i,
     why: 'usage of a finite resource (CPU, memory, load, pressure) or time spent busy (`_seconds_total`)',

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { insightName } from '../../../src/core/insights/index.js';
+import { describeMetric, insightName } from '../../../src/core/insights/index.js';
 import type { Anomaly, MetricKind } from '../../../src/core/model/index.js';
 
 function anomaly(metricName: string, kind: MetricKind, startMs: number, direction: 'above' | 'below' = 'above'): Anomaly {
@@ -31,5 +31,11 @@ describe('insightName', () => {
       anomalies: [anomaly('queue_depth', 'saturation', 0), anomaly('x_other', 'other', 0), anomaly('http_errors_total', 'errors', 5), anomaly('http_latency_p99', 'latency', 9), anomaly('requests_total', 'throughput', 1)],
     });
     assert.equal(name, 'errors, p99 latency, traffic and 2 more metrics rose on shop');
+  });
+
+  it('calls idle CPU time idle CPU, so "fell" reads the right way round', () => {
+    assert.equal(describeMetric('node_cpu_seconds_total', 'saturation', { cpu: '0', mode: 'idle' }), 'idle CPU');
+    assert.equal(describeMetric('system.cpu.time', 'saturation', { state: 'idle' }), 'idle CPU');
+    assert.equal(describeMetric('node_cpu_seconds_total', 'saturation', { cpu: '0', mode: 'user' }), 'CPU use');
   });
 });

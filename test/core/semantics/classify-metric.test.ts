@@ -42,6 +42,10 @@ describe('classifyMetric: default rules', () => {
     assert.equal(cls('node_scrape_collector_duration_seconds', { collector: 'cpu' }), 'other/both');
     assert.equal(cls('scrape_duration_seconds'), 'other/both');
     assert.equal(cls('promhttp_metric_handler_errors_total', { cause: 'gathering' }, 'counter'), 'other/both');
+    // Idle CPU time is headroom: it falling is the bad side (and it rising after a burst is recovery).
+    assert.equal(cls('node_cpu_seconds_total', { cpu: '0', mode: 'idle' }, 'counter'), 'saturation/down');
+    assert.equal(cls('node_cpu_seconds_total', { cpu: '0', mode: 'user' }, 'counter'), 'saturation/up');
+    assert.equal(cls('system.cpu.time', { state: 'idle' }, 'counter'), 'saturation/down');
     assert.equal(cls('CPUCreditBalance'), 'capacity/down');
     assert.equal(cls('probe_ssl_earliest_cert_expiry'), 'capacity/down');
     assert.equal(cls('nginx_upstream_rps'), 'throughput/down');
@@ -67,6 +71,7 @@ describe('classifyMetric: default rules', () => {
       ['jobs_failed_total', {}, 'counter'],
       ['requests', { code: '502' }, 'counter'],
       ['node_filesystem_free_bytes', {}, 'gauge'],
+      ['node_cpu_seconds_total', { cpu: '0', mode: 'idle' }, 'counter'],
       ['node_pressure_cpu_waiting_seconds_total', {}, 'counter'],
       ['pg_stat_activity_count', {}, 'gauge'],
       ['rpc_latency_count', {}, 'counter'],
