@@ -375,6 +375,32 @@ export class AnomalyTracker {
     return changes;
   }
 
+  /**
+   * A state change (a deployment, a config change) at `atMs` touched the series for which `touches`
+   * is true. What such a series does after the change is news, not the tail of an earlier
+   * deviation: a cool-down ends (no reopening across the change), and an open anomaly whose
+   * deviation had paused before the change (its last qualifying point before it, and at least
+   * quietPoints calm points since) closes now. Without this a one-minute burst an hour before
+   * swallows the saturation a bad deployment causes, and the deployment is never its root cause.
+   * An anomaly still qualifying when the change lands is left open (a fix attempt mid-incident).
+   */
+  interrupt(atMs: number, touches: (series: SeriesDescriptor) => boolean): AnomalyChange[] {
+    const changes: AnomalyChange[] = [];
+    for (let id = 0; id < this.count; id++) {
+      const phase = this.phase[id];
+      if (phase === IDLE) continue;
+      const series = this.series[id];
+      if (series === undefined || !touches(series)) continue;
+      if (phase === COOLING) {
+        this.phase[id] = IDLE;
+      } else if (this.lastQualMs[id]! < atMs && this.quietCount[id]! >= this.quietPoints) {
+        changes.push(this.close(id));
+        this.phase[id] = IDLE;
+      }
+    }
+    return changes;
+  }
+
   /** Ends a series' cool-down: its next deviation is a new anomaly (used once its insight has closed). */
   settle(seriesId: number): void {
     if (seriesId < this.count && this.phase[seriesId] === COOLING) this.phase[seriesId] = IDLE;

@@ -119,6 +119,12 @@ export class InsightsEngine {
       this.events.set(key, list);
     }
     if (!isNew) return;
+    if (SPLITTING_CLASSES.has(e.class)) {
+      // What the change's series do from now on is a new anomaly, which the change may explain.
+      const everywhere = e.application === null && e.resources.length === 0;
+      const touches = (s: SeriesDescriptor): boolean => everywhere || (e.application !== null && s.application === e.application) || e.resources.includes(s.resource);
+      for (const change of this.tracker.interrupt(e.timeMs, touches)) this.apply(change);
+    }
     for (const id of this.correlator.ongoingIds()) {
       const ins = this.correlator.insight(id)!;
       if (e.timeMs < ins.startMs - this.lookBackMs) continue;

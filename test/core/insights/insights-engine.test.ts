@@ -450,3 +450,53 @@ describe('InsightsEngine: a state change splits an unexplained insight from what
     assert.equal(all[0]!.rootCauses[0]!.ref, 'deploy');
   });
 });
+
+describe('InsightsEngine: a state change ends the cool-down of the series it touches', () => {
+  const cpu = makeSeries(0, 'node_cpu_seconds_total', 'saturation', 'node/h1', 'host', 'up', { mode: 'user' });
+  const net = makeSeries(1, 'node_network_receive_bytes_total', 'throughput', 'node/h1', 'host', 'down');
+  // A two-minute CPU burst at minute 10; calm; the change at minute 30; CPU saturated from 31.
+  const pick = (s: SeriesDescriptor, m: number): ScoredPoint => (s === cpu && ((m >= 10 && m < 12) || (m >= 31 && m < 45)) ? HOT : QUIET);
+
+  it('the saturation after a deployment is its own insight, rooted in the deployment, not a reopening of the burst', () => {
+    const engine = new InsightsEngine();
+    run(engine, [cpu, net], 0, 30, pick);
+    engine.addEvent(makeEvent('deploy', T0 + 30 * MIN, { name: 'deploy batch-worker v4.2.0', application: 'host' }));
+    run(engine, [cpu, net], 30, 120, pick);
+    const all = engine.insights().sort((a, b) => a.startMs - b.startMs);
+    assert.equal(all.length, 2, all.map((i) => i.name).join('; '));
+    assert.deepEqual(all.map((i) => i.startMs), [T0 + 10 * MIN, T0 + 31 * MIN]);
+    assert.equal(all[1]!.rootCauses[0]!.ref, 'deploy');
+    assert.equal(all[1]!.name, 'CPU use rose on host after deploy batch-worker v4.2.0');
+    assert.deepEqual(engine.anomalies(all[0]!.id).map((a) => a.endMs), [T0 + 11 * MIN], 'the burst ended where it ended');
+  });
+
+  it('without the change the same saturation reopens the burst (flapping damped into one anomaly)', () => {
+    const engine = new InsightsEngine();
+    run(engine, [cpu, net], 0, 120, pick);
+    assert.equal(engine.insights().length, 1);
+  });
+
+  it('a change while the deviation still goes on leaves it open (a fix attempt mid-incident)', () => {
+    const engine = new InsightsEngine();
+    const ongoing = (s: SeriesDescriptor, m: number): ScoredPoint => (s === cpu && m >= 10 && m < 45 ? HOT : QUIET);
+    run(engine, [cpu, net], 0, 30, ongoing);
+    engine.addEvent(makeEvent('hotfix', T0 + 30 * MIN, { name: 'deploy batch-worker v4.2.1', application: 'host' }));
+    run(engine, [cpu, net], 30, 120, ongoing);
+    const all = engine.insights();
+    assert.equal(all.length, 1, all.map((i) => i.name).join('; '));
+    assert.equal(engine.anomalies(all[0]!.id).length, 1);
+  });
+
+  it('a change of another application, or a scaling event, does not interrupt', () => {
+    for (const e of [
+      makeEvent('other', T0 + 30 * MIN, { name: 'deploy billing v9', application: 'billing' }),
+      makeEvent('scale', T0 + 30 * MIN, { class: 'SCALING', name: 'host scaled', application: 'host' }),
+    ]) {
+      const engine = new InsightsEngine();
+      run(engine, [cpu, net], 0, 30, pick);
+      engine.addEvent(e);
+      run(engine, [cpu, net], 30, 120, pick);
+      assert.equal(engine.insights().length, 1, e.id);
+    }
+  });
+});
