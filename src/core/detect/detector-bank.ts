@@ -81,6 +81,8 @@ const HUBER_K = 3;
 const TAIL_Q = 0.99; // tracked quantile of each statistic
 const TAIL_ETA = 0.05; // step of the quantile tracker, in units of the mean excess
 const ALPHA_EXCESS = 0.05;
+/** The tracking signal reads residuals clipped at this many σ, so one outlier is not a level shift. */
+const TRACK_CLIP = 3.5;
 const N_TESTS = 7;
 const ENV_DECAY = 0.995;
 const ENV_KEEP = 0.3;
@@ -458,11 +460,14 @@ export class DetectorBank {
 
     // ---- learn (robust: residuals clipped at HUBER_K·σ, unless the level has clearly moved)
     // Plain model.
-    this.io[0] = rPlain;
+    const scaleP = Math.max(s[o + SCALE_PLAIN], floor) * SQRT_PI_2 * HUBER_K;
+    // Trigg's signal on raw residuals is ~1 after a single outlier (it dominates both EW sums), which
+    // let one spike pull the level halfway up unclipped; clipped, it takes ~6 same-sign points.
+    const kTr = (TRACK_CLIP * scaleP) / HUBER_K;
+    this.io[0] = rPlain > kTr ? kTr : rPlain < -kTr ? -kTr : rPlain;
     this.track(o + TRACK_NUM, ALPHA_TRACK);
     const tracking = this.io[1];
     const alphaLevel = Math.max(ALPHA_LEVEL, 0.5 * tracking * tracking * tracking);
-    const scaleP = Math.max(s[o + SCALE_PLAIN], floor) * SQRT_PI_2 * HUBER_K;
     const rcP = tracking > 0.7 ? rPlain : rPlain > scaleP ? scaleP : rPlain < -scaleP ? -scaleP : rPlain;
     const newLevel = level + alphaLevel * rcP;
     s[o + TREND] = TREND_DAMPING * s[o + TREND] + ALPHA_TREND * ((newLevel - s[o + LEVEL]) / hop - s[o + TREND]);
