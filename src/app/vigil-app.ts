@@ -13,7 +13,7 @@ import { ProactiveInsights } from '../core/forecast/index.js';
 import type { DetectorBatchDetails } from '../core/detect/index.js';
 import type { Anomaly, Insight, FeedbackValue, Sensitivity } from '../core/model/index.js';
 import type { CoverageSetting, SensitivityScope } from '../core/ports/index.js';
-import { CounterRates, classifyMetric } from '../core/semantics/index.js';
+import { CounterRates, classifyMetric, neverNegative } from '../core/semantics/index.js';
 import { ResourceRules } from '../core/resources/index.js';
 import type { ResolvedConfig } from './config.js';
 import { SelfMetrics } from './self-metrics.js';
@@ -451,9 +451,21 @@ export class VigilApp {
 
 export { createIngestCounts, resetIngestCounts };
 
-/** A band the detector had not learned yet (NaN) is stored as the peak value itself (a zero-width band). */
+/**
+ * The band as stored and shown. One the detector had not learned yet (NaN) is the peak value itself
+ * (a zero-width band). A series that cannot go below zero (a rate, a duration, a usage, a headroom)
+ * has its band drawn from zero: the detector's band is symmetric in its residuals and may reach
+ * below, which reads as nonsense ("expected −0.4 errors/s") in the dashboard and in messages.
+ */
 function finiteBand(a: Anomaly): Anomaly {
-  if (Number.isFinite(a.expected) && Number.isFinite(a.lower) && Number.isFinite(a.upper)) return a;
-  const expected = Number.isFinite(a.expected) ? a.expected : a.peakValue;
-  return { ...a, expected, lower: Number.isFinite(a.lower) ? a.lower : expected, upper: Number.isFinite(a.upper) ? a.upper : expected };
+  const expected0 = Number.isFinite(a.expected) ? a.expected : a.peakValue;
+  let lower = Number.isFinite(a.lower) ? a.lower : expected0;
+  const upper = Number.isFinite(a.upper) ? a.upper : expected0;
+  let expected = expected0;
+  if (neverNegative(a.kind) && a.peakValue >= 0) {
+    lower = Math.max(0, lower);
+    expected = Math.max(0, expected);
+  }
+  if (expected === a.expected && lower === a.lower && upper === a.upper) return a;
+  return { ...a, expected, lower, upper: Math.max(upper, expected) };
 }

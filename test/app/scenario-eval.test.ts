@@ -5,7 +5,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { evaluateScenarios, type ScenarioResult } from '../../src/app/scenario-eval.js';
+import { evaluateScenarios, replay, type ScenarioResult } from '../../src/app/scenario-eval.js';
+import { SCENARIOS, scenarioStream } from '../../src/core/sim/scenarios/index.js';
 
 describe('scenario suite', () => {
   it('meets the issue figures: one insight per incident, the right root cause, a quiet fortnight', { timeout: 300_000 }, async () => {
@@ -27,5 +28,20 @@ describe('scenario suite', () => {
     // The leak's and the disk's reactive insights come from the drift test; both name their change.
     assert.equal(byId.get('memory-leak-after-deploy')!.relevantEventOk, true);
     assert.equal(byId.get('disk-filling')!.relevantEventOk, true);
+  });
+
+  // Regression: an error rate near zero was stored with "expected 0.07, band −0.50 … 0.65" (the
+  // detector's band is symmetric in its residuals); rates, durations and usage never go below zero.
+  it('stores the bands of never-negative series from zero', async () => {
+    for (const id of ['bad-deployment', 'config-change-errors', 'db-slowdown', 'noisy-neighbour']) {
+      const s = SCENARIOS.find((x) => x.id === id)!;
+      const { insights, app } = await replay(scenarioStream(s, { seed: 1 }));
+      const anomalies = (await Promise.all(insights.map((i) => app.store.listAnomalies(i.id)))).flat();
+      assert.ok(anomalies.length > 0, id);
+      for (const a of anomalies) {
+        assert.ok(a.kind === 'other' || (a.lower >= 0 && a.expected >= 0), `${id}: ${a.metricName} (${a.kind}) expected ${a.expected}, band ${a.lower} … ${a.upper}`);
+        assert.ok(a.lower <= a.expected && a.expected <= a.upper, `${id}: ${a.metricName} band ordered`);
+      }
+    }
   });
 });

@@ -139,6 +139,14 @@ export const DEFAULT_SEMANTIC_RULES: readonly SemanticRule[] = [
   },
 ];
 
+/**
+ * Whether series of this kind are never negative: error and request rates, durations, usage of a
+ * resource, free headroom. 'other' may be anything (a temperature, a delta gauge).
+ */
+export function neverNegative(kind: MetricKind): boolean {
+  return kind !== 'other';
+}
+
 const compiled = new Map<string, RegExp | null>();
 
 function overridePattern(match: string): RegExp | null {
