@@ -81,6 +81,11 @@ export interface AnomalyTrackerOptions {
    * (which widens as it adapts to the deviation) says.
    */
   readonly frozenBandMs?: number;
+  /**
+   * After that hour, for how long the pre-deviation width still judges values while the detector's
+   * band stays inflated by the deviation (default 12 h; 0: never).
+   */
+  readonly inflatedReferenceMs?: number;
   /** The drift test of saturation and capacity series (false: off). */
   readonly drift?: DriftOptions | false;
   readonly initialCapacity?: number;
@@ -120,6 +125,13 @@ const CALM_SCORE = 0.99;
  * pre-onset model. Keeping an open anomaly open needs only the band itself.
  */
 const FROZEN_OPEN_STRETCH = 2;
+/**
+ * After the frozen band's hour, the width from before a deviation still applies while the
+ * detector's band is more than this many times as wide (it learnt the deviation as noise) …
+ */
+const INFLATED_RATIO = 3;
+/** … for at most this long after the deviation (default of AnomalyTrackerOptions.inflatedReferenceMs). */
+const DEFAULT_INFLATED_REFERENCE_MS = 12 * 3_600_000;
 
 /** Deterministic anomaly id: the series id and the anomaly's first point. */
 export function anomalyId(seriesId: number, startMs: number): string {
@@ -152,6 +164,7 @@ export class AnomalyTracker {
   private readonly quietPoints: number;
   private readonly coolDownMs: number;
   private readonly frozenBandMs: number;
+  private readonly inflatedReferenceMs: number;
   private readonly drift: DriftTracker | null;
 
   private capacity: number;
@@ -202,6 +215,7 @@ export class AnomalyTracker {
     this.quietPoints = options.quietPoints ?? DEFAULT_QUIET_POINTS;
     this.coolDownMs = options.coolDownMs ?? DEFAULT_COOL_DOWN_MS;
     this.frozenBandMs = options.frozenBandMs ?? DEFAULT_FROZEN_BAND_MS;
+    this.inflatedReferenceMs = options.inflatedReferenceMs ?? DEFAULT_INFLATED_REFERENCE_MS;
     this.drift = options.drift === false ? null : new DriftTracker(options.drift);
     this.capacity = Math.max(1, options.initialCapacity ?? 256);
     const c = this.capacity;
@@ -273,7 +287,7 @@ export class AnomalyTracker {
       const outside = d > 0 ? value > out.upper : value < out.lower;
       // So does a drift still under way, or a level still beyond the one before the drift began.
       const drifting = drift !== null && ((driftRatio >= 1 && driftSide === d) || drift.beyondReference(id, d, timeMs));
-      if ((score >= rule.persistent && out.direction === d) || outside || drifting || this.outsideFrozen(id, timeMs, value, d, 1)) {
+      if ((score >= rule.persistent && out.direction === d) || outside || drifting || this.outsideFrozen(id, timeMs, value, d, 1, out)) {
         this.lastQualMs[id] = timeMs;
         this.quietCount[id] = 0;
         if (score > this.peakScore[id]! && out.direction === d) this.setPeak(id, timeMs, value, out);
@@ -291,7 +305,7 @@ export class AnomalyTracker {
     // by the drift test.
     const mask = rule.n === 32 ? 0xffffffff : (1 << rule.n) - 1;
     const byScore = bad && score >= rule.persistent;
-    const byBand = !byScore && this.outsideFrozen(id, timeMs, value, this.frozenDir[id]!, FROZEN_OPEN_STRETCH);
+    const byBand = !byScore && this.outsideFrozen(id, timeMs, value, this.frozenDir[id]!, FROZEN_OPEN_STRETCH, out);
     const byDrift = !byScore && !byBand && driftRatio >= (rule.drift ?? DEFAULT_OPEN_RULES[sensitivity].drift!);
     const qualifies = byScore || byBand || byDrift;
     const pointDir = byScore ? (out.direction > 0 ? 1 : -1) : byBand ? this.frozenDir[id]! : driftSide;
@@ -452,10 +466,20 @@ export class AnomalyTracker {
    * Whether `value` lies outside the frozen pre-onset band on side `d`, stretched `stretch` times
    * around its expected value, while that band is still frozen.
    */
-  private outsideFrozen(id: number, timeMs: number, value: number, d: number, stretch: number): boolean {
-    if (timeMs - this.frozenSince[id]! > this.frozenBandMs || d !== this.frozenDir[id]) return false;
+  private outsideFrozen(id: number, timeMs: number, value: number, d: number, stretch: number, out: ScoredPoint): boolean {
+    if (d !== this.frozenDir[id]) return false;
+    const age = timeMs - this.frozenSince[id]!;
     const e = this.frozenExpected[id]!;
-    return d > 0 ? value > e + stretch * (this.frozenUpper[id]! - e) : value < e - stretch * (e - this.frozenLower[id]!);
+    const half = d > 0 ? this.frozenUpper[id]! - e : e - this.frozenLower[id]!;
+    if (age <= this.frozenBandMs) return d > 0 ? value > e + stretch * half : value < e - stretch * half;
+    // Later, while the detector's band on that side is still far wider than before the deviation
+    // (its tails learnt the deviation as noise and forget it only over hours: docs/adr/0003, "blind
+    // for hours after one short spike"), the width from before still applies, around the detector's
+    // current expectation, which follows the daily cycle.
+    if (age > this.inflatedReferenceMs || !(half > 0) || !Number.isFinite(out.expected)) return false;
+    const halfNow = d > 0 ? out.upper - out.expected : out.expected - out.lower;
+    if (!(halfNow > INFLATED_RATIO * half)) return false;
+    return d > 0 ? value > out.expected + stretch * half : value < out.expected - stretch * half;
   }
 
   /** The peak of a newly (re)opened anomaly: the best-scoring point of the deviation so far. */

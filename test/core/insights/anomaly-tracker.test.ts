@@ -130,6 +130,22 @@ describe('AnomalyTracker: the band frozen before a deviation', () => {
     assert.equal(feedValues(new AnomalyTracker(), pts).length, 1);
   });
 
+  // Regression (docs/adr/0003, "blind for hours after one short spike"): after a one-minute spike
+  // the detector's band stayed ~10× wider for hours, and a 3× latency regression 90 minutes later
+  // opened nothing (scenario spike-then-slow-deployment).
+  it('after the frozen hour, judges values by the pre-deviation width while the detector band stays inflated', () => {
+    const hot = banded(0.999999, 1, 100, 10);
+    const inflated = banded(0.3, 1, 100, 60);
+    const recovered = banded(0.3, 1, 100, 20);
+    const later = (p: ScoredPoint, v: number) => [{ v: 101, p: calm }, { v: 400, p: hot }, ...Array.from({ length: 120 }, () => ({ v: 101, p: inflated })), ...Array.from({ length: 6 }, () => ({ v, p }))];
+    const opened = (tr: AnomalyTracker, pts: { v: number; p: ScoredPoint }[]) => feedValues(tr, pts).filter((c) => c.c.type === 'OPENED').map((c) => c.i);
+    assert.deepEqual(opened(new AnomalyTracker(), later(inflated, 130)), [1, 124], 'the spike, then 130 (beyond 100 + 2 × 10) two hours later');
+    assert.deepEqual(opened(new AnomalyTracker({ inflatedReferenceMs: 0 }), later(inflated, 130)), [1], 'off: the inflated band hides it');
+    assert.deepEqual(opened(new AnomalyTracker(), later(inflated, 115)), [1], 'within twice the old width: not extreme');
+    assert.deepEqual(opened(new AnomalyTracker(), later(recovered, 130)), [1], 'the detector has recovered: its own band judges');
+    assert.deepEqual(opened(new AnomalyTracker({ inflatedReferenceMs: 60 * MIN }), later(inflated, 130)), [1], 'no longer than inflatedReferenceMs');
+  });
+
   it('keeps an open anomaly open while values stay outside the frozen band', () => {
     const hot = banded(0.999999, 1, 100, 10);
     const pts = [{ v: 101, p: calm }, { v: 150, p: hot }, ...Array.from({ length: 30 }, () => ({ v: 125, p: adapted(125) })), ...Array.from({ length: 40 }, () => ({ v: 101, p: calm }))];

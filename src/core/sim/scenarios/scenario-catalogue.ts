@@ -28,6 +28,7 @@
  * | payments-deployment-errors  | 17:00              | payments-api v4.2.0 deployed; 5xx ×40 there, ×12 checkout, ×4 frontend; a harmless checkout-api deployment 40 min earlier is a decoy | 1 reactive | DEPLOYMENT "deployment v4.2.0 of payments-api" |
  * | cpu-throttling-config       | 11:30              | checkout-api CPU limit 2 → 500m; throttling ×40, CPU capped, p99 ×2.2                   | 1 reactive                | CONFIG_CHANGE "checkout-api resources.limits.cpu 2 → 500m" |
  * | iam-auth-break              | 15:30              | IAM policy change removes kms:Decrypt from payments-api's role; 5xx ×30 payments, 4xx ×8 and 5xx ×10 checkout | 1 reactive | SECURITY_CHANGE "IAM policy payments-api-role: kms:Decrypt removed" |
+ * | spike-then-slow-deployment  | 11:00              | checkout-api p99 ×8 for one minute at 09:30 (a GC pause); v2.4.0 at 10:57 makes its p99 ×3, no errors | 2 reactive (the spike, the regression) | DEPLOYMENT "deployment v2.4.0 of checkout-api" |
  *
  * Warm-up history holds harmless events too (one successful frontend deployment a day at 14:00, none
  * in the 6 hours before onset), so an engine that blames "the last event" is caught out.
@@ -146,6 +147,7 @@ function anomalyTruth(target: SeriesTarget, reactive = 1, proactive: SeriesTarge
 }
 
 const DEPLOY_CHECKOUT = 'deployment v2.3.1 of checkout-api';
+const DEPLOY_CHECKOUT_SLOW = 'deployment v2.4.0 of checkout-api';
 const CONFIG_CHECKOUT = 'ConfigMap checkout-api-config updated (feature flag new-pricing on)';
 const DEPLOY_PAYMENTS_LEAK = 'deployment v1.8.0 of payments-api';
 const CONFIG_PG_LOG = 'postgres-config: log_statement=all';
@@ -357,5 +359,19 @@ export const SCENARIOS: readonly Scenario[] = [
       { target: t(R.checkoutApi, ERR, E5), fromSec: 90, mul: ramp(10, MIN) },
     ],
     expected: eventTruth(IAM_PAYMENTS, 'SECURITY_CHANGE'),
+  },
+  {
+    id: 'spike-then-slow-deployment',
+    title: 'checkout-api v2.4.0 makes it 3× slower (no errors), 90 minutes after a one-minute latency spike',
+    warmupDays: 3,
+    onsetHourUtc: 11,
+    afterOnsetSec: 3 * HOUR,
+    events: [{ atSec: -3 * MIN, class: 'DEPLOYMENT', source: 'argocd', name: DEPLOY_CHECKOUT_SLOW, resources: [R.checkoutApi, R.checkoutPod], attributes: { revision: 'v2.4.0', previousRevision: 'v2.3.1' } }],
+    effects: [
+      // A GC pause: one minute at 8× (an insight of its own), which widens the detector's band for hours.
+      { target: t(R.checkoutApi, P99), fromSec: -90 * MIN, toSec: -89 * MIN, mul: () => 8 },
+      { target: t(R.checkoutApi, P99), fromSec: 0, mul: ramp(3, 2 * MIN) },
+    ],
+    expected: eventTruth(DEPLOY_CHECKOUT_SLOW, 'DEPLOYMENT', 2),
   },
 ];
