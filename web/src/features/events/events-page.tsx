@@ -8,6 +8,7 @@ import { useDocumentTitle } from '../../document-title.js';
 import { useSearchState } from '../../use-search-state.js';
 import { useNow } from '../../clock.js';
 import { RANGES, fromLocalInput, titleCase, toLocalInput, type RangeKey } from '../../format.js';
+import { ApplicationSelect } from '../../components/application-select.js';
 
 const PAGE = 200;
 const KNOWN_SOURCES = ['argocd', 'github', 'kubernetes', 'cloudtrail', 'helm', 'generic'];
@@ -82,18 +83,7 @@ export function EventsPage() {
             ))}
           </select>
         </label>
-        <label className="field">
-          <span>Application</span>
-          <select name="application" value={application} onChange={(e) => set({ application: e.target.value || null })}>
-            <option value="">All applications</option>
-            {application && !apps.data?.applications.some((a) => a.name === application) ? <option value={application}>{application}</option> : null}
-            {apps.data?.applications.map((a) => (
-              <option key={a.name} value={a.name}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ApplicationSelect value={application} applications={apps.data?.applications.map((a) => a.name) ?? []} onChange={(a) => set({ application: a })} />
         <label className="field">
           <span>Time</span>
           <select name="range" value={range} onChange={(e) => set(e.target.value === 'custom' ? { range: 'custom', from: String(fromMs ?? minute - RANGES['1d']), to: String(minute) } : { range: e.target.value === 'all' ? null : e.target.value, from: null, to: null })}>

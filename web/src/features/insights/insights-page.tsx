@@ -10,6 +10,7 @@ import { useNow } from '../../clock.js';
 import { RANGES, fromLocalInput, toLocalInput, type RangeKey } from '../../format.js';
 import { InsightList } from './insight-list.js';
 import { useSearchState } from '../../use-search-state.js';
+import { ApplicationSelect } from '../../components/application-select.js';
 
 const PAGE_SIZE = 1000;
 const SORTS = { startMs: 'Newest first', severity: 'Severity', updatedMs: 'Recently updated' } as const;
@@ -118,18 +119,7 @@ export function InsightsPage() {
             ))}
           </div>
         </fieldset>
-        <label className="field">
-          <span>Application</span>
-          <select name="application" value={application} onChange={(e) => set({ application: e.target.value || null })}>
-            <option value="">All applications</option>
-            {application && !apps.data?.applications.some((a) => a.name === application) ? <option value={application}>{application}</option> : null}
-            {apps.data?.applications.map((a) => (
-              <option key={a.name} value={a.name}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ApplicationSelect value={application} applications={apps.data?.applications.map((a) => a.name) ?? []} onChange={(a) => set({ application: a })} />
         <fieldset className="field">
           <legend>Time range</legend>
           <div className="segmented" role="group">

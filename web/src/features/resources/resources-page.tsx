@@ -9,6 +9,7 @@ import { RelativeTime } from '../../components/relative-time.js';
 import { Empty, ErrorNote, Loading } from '../../components/status-notes.js';
 import { useDocumentTitle } from '../../document-title.js';
 import { useSearchState } from '../../use-search-state.js';
+import { ApplicationSelect } from '../../components/application-select.js';
 
 type ResourceHealth = 'HEALTHY' | 'LOW' | 'MEDIUM' | 'HIGH' | 'RETIRED';
 const RANK: Record<Severity, number> = { LOW: 1, MEDIUM: 2, HIGH: 3 };
@@ -65,17 +66,7 @@ export function ResourcesPage() {
           <span>Search</span>
           <input type="search" name="q" value={q} placeholder="key, type or tag" onChange={(e) => set('q', e.target.value)} />
         </label>
-        <label className="field">
-          <span>Application</span>
-          <select name="application" value={application} onChange={(e) => set('application', e.target.value)}>
-            <option value="">All applications</option>
-            {apps.map((a) => (
-              <option key={a} value={a}>
-                {a}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ApplicationSelect value={application} applications={apps} onChange={(a) => set('application', a ?? '')} />
         <label className="field">
           <span>Health</span>
           <select name="health" value={healthFilter} onChange={(e) => set('health', e.target.value)}>
