@@ -119,10 +119,11 @@ export class InsightsEngine {
       this.events.set(key, list);
     }
     if (!isNew) return;
-    if (SPLITTING_CLASSES.has(e.class)) {
+    if (SPLITTING_CLASSES.has(e.class) && (e.application !== null || e.resources.length > 0)) {
       // What the change's series do from now on is a new anomaly, which the change may explain.
-      const everywhere = e.application === null && e.resources.length === 0;
-      const touches = (s: SeriesDescriptor): boolean => everywhere || (e.application !== null && s.application === e.application) || e.resources.includes(s.resource);
+      // Only a change that names what it touches: an unscoped one (an IAM edit somewhere in the
+      // account) would end every series' cool-down and undo the flapping damping everywhere.
+      const touches = (s: SeriesDescriptor): boolean => (e.application !== null && s.application === e.application) || e.resources.includes(s.resource);
       for (const change of this.tracker.interrupt(e.timeMs, touches)) this.apply(change);
     }
     for (const id of this.correlator.ongoingIds()) {

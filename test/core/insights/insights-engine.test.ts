@@ -487,9 +487,10 @@ describe('InsightsEngine: a state change ends the cool-down of the series it tou
     assert.equal(engine.anomalies(all[0]!.id).length, 1);
   });
 
-  it('a change of another application, or a scaling event, does not interrupt', () => {
+  it('a change of another application, an unscoped change or a scaling event does not interrupt', () => {
     for (const e of [
       makeEvent('other', T0 + 30 * MIN, { name: 'deploy billing v9', application: 'billing' }),
+      makeEvent('unscoped', T0 + 30 * MIN, { class: 'SECURITY_CHANGE', name: 'IAM policy edited', application: null, resources: [] }),
       makeEvent('scale', T0 + 30 * MIN, { class: 'SCALING', name: 'host scaled', application: 'host' }),
     ]) {
       const engine = new InsightsEngine();
