@@ -84,8 +84,10 @@ export async function buildServer({ app, log }: ServerOptions): Promise<FastifyI
   });
   // An error answered before the body was read: read the rest first, so the client sees it.
   const drainLimits = { maxBytes: 4 * cfg.server.bodyLimitBytes, timeoutMs: 10_000 };
-  server.addHook('onSend', async (req, reply) => {
-    if (reply.statusCode >= 400) await drainRequest(req.raw, drainLimits);
+  // Callback style: no promise on the success path (every remote-write request passes here).
+  server.addHook('onSend', (req, reply, payload, done) => {
+    if (reply.statusCode < 400 || req.raw.complete) return done(null, payload);
+    void drainRequest(req.raw, drainLimits).then(() => done(null, payload));
   });
   server.addHook('onResponse', async (req, reply) => {
     if ((req as FastifyRequest & { counted?: boolean }).counted) inFlight--;
