@@ -468,7 +468,7 @@ export class DetectorBank {
     // Plain model.
     const scaleP = Math.max(s[o + SCALE_PLAIN], floor) * SQRT_PI_2 * HUBER_K;
     // Trigg's signal on raw residuals is ~1 after a single outlier (it dominates both EW sums), which
-    // let one spike pull the level halfway up unclipped; clipped, it takes ~6 same-sign points.
+    // let one spike pull the level halfway up unclipped; clipped, shift mode (> 0.7) needs 4 same-sign points.
     const kTr = (TRACK_CLIP * scaleP) / HUBER_K;
     this.io[0] = rPlain > kTr ? kTr : rPlain < -kTr ? -kTr : rPlain;
     this.track(o + TRACK_NUM, ALPHA_TRACK);
